@@ -1,0 +1,99 @@
+import { defineRule } from '../src/engine/rule.js';
+import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
+import { typeRef } from '../src/engine/ast.js';
+import { volatileDefaultReason } from '../src/engine/postgres-facts.js';
+
+const SERIAL_TYPES = new Set(['serial2', 'serial4', 'serial8', 'smallserial', 'serial', 'bigserial']);
+
+export default defineRule({
+  id: 'add-column-rewrite',
+  severity: 'error',
+  docs: {
+    summary: 'ADD COLUMN that rewrites the whole table under an ACCESS EXCLUSIVE lock.',
+    why: `ADD COLUMN takes an ACCESS EXCLUSIVE lock. With no default or a non-volatile default (a constant,
+now(), CURRENT_TIMESTAMP) PostgreSQL 11+ only records the value in the catalog and is done at once.
+But a volatile default (random(), clock_timestamp(), gen_random_uuid(), nextval(), and any function
+not known to be stable), a serial/bigserial or identity column, a GENERATED ... STORED column, or any
+default before PostgreSQL 11, makes PostgreSQL rewrite every row and rebuild every index while
+holding that lock: reads and writes stop for the whole rewrite.`,
+    safe: `Add the column without the default (or with a constant one), set the default for new rows
+separately, and backfill existing rows in batches:
+
+~~~sql
+ALTER TABLE users ADD COLUMN token uuid;
+ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();
+-- then, in batches outside the migration transaction:
+UPDATE users SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000 AND token IS NULL;
+~~~`,
+    sources: [
+      'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES',
+      'https://www.postgresql.org/docs/current/ddl-alter.html#DDL-ALTER-ADDING-A-COLUMN',
+    ],
+    examples: {
+      invalid: [
+        { sql: 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();' },
+        { sql: 'ALTER TABLE users ADD COLUMN seq bigserial;' },
+        { sql: "ALTER TABLE users ADD COLUMN status text DEFAULT 'a';", pgVersion: 10 },
+      ],
+      valid: [
+        { sql: "ALTER TABLE users ADD COLUMN status text NOT NULL DEFAULT 'active';" },
+        { sql: 'ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();' },
+      ],
+    },
+  },
+  messages: {
+    volatile: {
+      message: 'ADD COLUMN "{{column}}" rewrites all of "{{table}}" under an ACCESS EXCLUSIVE lock: {{reason}}.',
+      help: 'Add the column without it, set the default for new rows, then backfill in batches:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}};\n  ALTER TABLE {{table}} ALTER COLUMN {{column}} SET DEFAULT {{defaultSql}};',
+    },
+    rewrite: {
+      message: 'ADD COLUMN "{{column}}" rewrites all of "{{table}}" under an ACCESS EXCLUSIVE lock: {{reason}}.',
+      help: '{{help}}',
+    },
+  },
+  create(context) {
+    return {
+      AlterTableStmt(node, ctx) {
+        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddColumn'])) {
+          const def = cmd.def.ColumnDef;
+          const constraints = addedColumnConstraints(cmd);
+          const type = typeRef(def.typeName);
+          const column = def.colname;
+          const typeName = type?.name ?? '';
+          const defaultConstraint = constraints.find((c) => c.contype === 'CONSTR_DEFAULT');
+          if (type && SERIAL_TYPES.has(type.name)) {
+            context.report({
+              messageId: 'rewrite',
+              node: def,
+              data: { table, column, reason: `${type.name} fills every existing row from a sequence`, help: `Add a nullable ${type.name === 'serial8' ? 'bigint' : 'integer'} column, attach a sequence default for new rows, and backfill existing rows in batches.` },
+            });
+          } else if (constraints.some((c) => c.contype === 'CONSTR_IDENTITY')) {
+            context.report({
+              messageId: 'rewrite',
+              node: def,
+              data: { table, column, reason: 'an identity column fills every existing row', help: 'Add a nullable column, fill it in batches, then ALTER COLUMN ... ADD GENERATED ... AS IDENTITY.' },
+            });
+          } else if (constraints.some((c) => c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v' && c.generated_kind !== 'ATTRIBUTE_IDENTITY_VIRTUAL')) {
+            if (/\bvirtual\b/i.test(ctx.statement.text)) continue;
+            context.report({
+              messageId: 'rewrite',
+              node: def,
+              data: { table, column, reason: 'a GENERATED ... STORED column is computed and written for every row', help: 'Use a plain column kept up to date by the application or a trigger and backfilled in batches, or (PostgreSQL 18+) a VIRTUAL generated column.' },
+            });
+          } else if (defaultConstraint) {
+            const reason = ctx.pgVersion < 11 ? `before PostgreSQL 11 any DEFAULT is written into every row (target is ${ctx.pgVersion})` : volatileDefaultReason(defaultConstraint.raw_expr);
+            if (!reason) continue;
+            const defaultSql = defaultSqlOf(ctx.statement.text) ?? '<expression>';
+            context.report({ messageId: 'volatile', node: def, data: { table, column, reason, type: typeName, defaultSql } });
+          }
+        }
+      },
+    };
+  },
+});
+
+/** The SQL of a DEFAULT expression, cut from the statement text between DEFAULT and the next clause. */
+function defaultSqlOf(text: string): string | null {
+  const match = /\bdefault\s+(.+?)(?:\s+(?:not\s+null|null|check|references|unique|primary|constraint|generated|collate)\b|,\s*add\b|;|$)/is.exec(text);
+  return match ? match[1]!.trim() : null;
+}

@@ -1,0 +1,66 @@
+import { formatType, typeRef } from '../src/engine/ast.js';
+import { defineRule } from '../src/engine/rule.js';
+import { existingTableCommands } from '../src/engine/rule-helpers.js';
+import { typeChangeVerdict } from '../src/engine/postgres-facts.js';
+
+export default defineRule({
+  id: 'column-type-rewrite',
+  severity: 'error',
+  docs: {
+    summary: 'ALTER COLUMN TYPE that rewrites the table and its indexes under an ACCESS EXCLUSIVE lock.',
+    why: `Changing a column's type takes an ACCESS EXCLUSIVE lock and, unless the old type is binary
+coercible to the new one, rewrites every row and rebuilds every index of the table: reads and writes
+stop for the whole rewrite. Changes that skip the rewrite: varchar(n) to a larger varchar(m) or to
+text/unlimited varchar, numeric(p,s) to a larger precision at the same scale or to unconstrained
+numeric, cidr to inet. migsafe knows the old type from the earlier migrations it replays; when it
+does not, it says the change may rewrite.`,
+    safe: `Add a new column of the new type, write to both (trigger or application), backfill in batches, then
+switch reads and drop the old column:
+
+~~~sql
+ALTER TABLE orders ADD COLUMN amount_v2 bigint;
+-- backfill in batches, switch the application, then:
+ALTER TABLE orders DROP COLUMN amount;
+ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
+~~~`,
+    sources: ['https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES'],
+    examples: {
+      invalid: [
+        { before: ['CREATE TABLE orders (id bigint, amount integer);'], sql: 'ALTER TABLE orders ALTER COLUMN amount TYPE bigint;' },
+        { sql: 'ALTER TABLE orders ALTER COLUMN amount TYPE bigint;' },
+      ],
+      valid: [
+        { before: ['CREATE TABLE users (id bigint, name varchar(100));'], sql: 'ALTER TABLE users ALTER COLUMN name TYPE varchar(200);' },
+        { before: ['CREATE TABLE users (id bigint, name varchar(100));'], sql: 'ALTER TABLE users ALTER COLUMN name TYPE text;' },
+      ],
+    },
+  },
+  messages: {
+    rewrite: {
+      message: 'Changing "{{table}}"."{{column}}" from {{from}} to {{to}} rewrites the table and all its indexes under an ACCESS EXCLUSIVE lock ({{reason}}).',
+      help: 'Add a new {{to}} column, backfill it in batches, switch the application to it, then drop the old column.',
+    },
+    mayRewrite: {
+      message: 'Changing "{{table}}"."{{column}}" to {{to}} may rewrite the table and all its indexes under an ACCESS EXCLUSIVE lock: {{reason}}.',
+      help: 'If the change is not binary coercible (e.g. varchar widening, varchar to text), add a new {{to}} column, backfill it in batches, switch the application to it, then drop the old column.',
+    },
+  },
+  create(context) {
+    return {
+      AlterTableStmt(node, ctx) {
+        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AlterColumnType'])) {
+          const def = cmd.def?.ColumnDef;
+          const to = typeRef(def?.typeName);
+          if (!to) continue;
+          const from = ctx.catalog.column(table, cmd.name)?.type ?? null;
+          const verdict = typeChangeVerdict(from, to, !!def.raw_default);
+          if (!verdict.rewrites) continue;
+          context.report({
+            messageId: verdict.uncertain ? 'mayRewrite' : 'rewrite',
+            data: { table, column: cmd.name, from: from ? formatType(from) : 'its current type', to: formatType(to), reason: verdict.reason },
+          });
+        }
+      },
+    };
+  },
+});

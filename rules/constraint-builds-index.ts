@@ -1,0 +1,73 @@
+import { defineRule } from '../src/engine/rule.js';
+import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
+
+export default defineRule({
+  id: 'constraint-builds-index',
+  severity: 'error',
+  docs: {
+    summary: 'ADD UNIQUE, PRIMARY KEY or EXCLUDE on an existing table builds an index under an ACCESS EXCLUSIVE lock.',
+    why: `ALTER TABLE ... ADD UNIQUE / PRIMARY KEY / EXCLUDE builds the constraint's index while holding an
+ACCESS EXCLUSIVE lock on the table: every read and write waits for the whole build. NOT VALID does not
+help: PostgreSQL accepts NOT VALID only for CHECK, FOREIGN KEY and (18+) NOT NULL constraints.`,
+    safe: `Build the unique index concurrently first, then attach it as the constraint, which is instant:
+
+~~~sql
+CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;
+~~~
+
+For a primary key, the columns must also be NOT NULL (see set-not-null-scan) before
+\`ADD CONSTRAINT ... PRIMARY KEY USING INDEX\`. EXCLUDE constraints cannot be attached from an existing
+index: add them in a low-traffic window, or on a new table.`,
+    sources: [
+      'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT-USING-INDEX',
+      'https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY',
+    ],
+    examples: {
+      invalid: [
+        { sql: 'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);' },
+        { sql: 'ALTER TABLE users ADD PRIMARY KEY (id);' },
+      ],
+      valid: [
+        { sql: 'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;' },
+        { sql: 'CREATE TABLE users (id bigint, email text);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);' },
+      ],
+    },
+  },
+  messages: {
+    index: {
+      message: 'Adding {{kind}} constraint {{name}} builds an index on "{{table}}" under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole build.',
+      help: 'Build the index concurrently (outside a transaction), then attach it instantly:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} {{kind}} USING INDEX {{index}};',
+    },
+    exclude: {
+      message: 'Adding EXCLUDE constraint {{name}} builds an index on "{{table}}" under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole build.',
+      help: 'An EXCLUDE constraint cannot be attached from an index built concurrently: add it in a low-traffic window with a lock_timeout, or on a new table.',
+    },
+  },
+  create(context) {
+    const check = (constraint: Record<string, any>, table: string, columns: string[]) => {
+      const kind = constraint.contype === 'CONSTR_UNIQUE' ? 'UNIQUE' : constraint.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : constraint.contype === 'CONSTR_EXCLUSION' ? 'EXCLUDE' : null;
+      if (!kind || constraint.indexname) return;
+      const name = constraint.conname ? `"${constraint.conname}"` : '(unnamed)';
+      if (kind === 'EXCLUDE') {
+        context.report({ messageId: 'exclude', node: constraint, data: { name, table } });
+        return;
+      }
+      const keys = (constraint.keys ?? []).map((k: Record<string, any>) => k.String?.sval);
+      const cols = keys.length ? keys : columns;
+      const index = constraint.conname ?? `${table.replace(/\./g, '_')}_${kind === 'UNIQUE' ? `${cols.join('_')}_key` : 'pkey'}`;
+      context.report({ messageId: 'index', node: constraint, data: { kind, name, table, index, columns: cols.join(', ') } });
+    };
+    return {
+      AlterTableStmt(node, ctx) {
+        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddConstraint', 'AT_AddColumn'])) {
+          if (cmd.subtype === 'AT_AddConstraint') {
+            if (cmd.def?.Constraint) check(cmd.def.Constraint, table, []);
+          } else {
+            for (const constraint of addedColumnConstraints(cmd)) check(constraint, table, [cmd.def.ColumnDef.colname]);
+          }
+        }
+      },
+    };
+  },
+});

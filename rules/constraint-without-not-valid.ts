@@ -1,0 +1,84 @@
+import { relationName } from '../src/engine/ast.js';
+import { defineRule } from '../src/engine/rule.js';
+import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
+
+export default defineRule({
+  id: 'constraint-without-not-valid',
+  severity: 'error',
+  docs: {
+    summary: 'ADD CONSTRAINT CHECK or FOREIGN KEY without NOT VALID scans the table while holding a blocking lock.',
+    why: `Adding a CHECK constraint takes an ACCESS EXCLUSIVE lock and reads every row to check it. Adding a
+FOREIGN KEY takes SHARE ROW EXCLUSIVE locks on both the table and the referenced table (writes to
+both stop) and checks every row against the referenced table. Either way the lock is held for the
+whole scan.`,
+    safe: `Add the constraint NOT VALID (instant: only new rows are checked), then validate it in a separate
+migration; VALIDATE CONSTRAINT takes only a SHARE UPDATE EXCLUSIVE lock, so reads and writes go on:
+
+~~~sql
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+-- next migration:
+ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
+~~~`,
+    sources: [
+      'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT',
+      'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES',
+    ],
+    examples: {
+      invalid: [
+        { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);' },
+        { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);' },
+        { sql: 'ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);' },
+      ],
+      valid: [
+        { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;' },
+        { sql: 'CREATE TABLE orders (id bigint, user_id bigint);\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);' },
+      ],
+    },
+  },
+  messages: {
+    foreignKey: {
+      message: 'Adding foreign key {{name}} validates every row of "{{table}}" while holding SHARE ROW EXCLUSIVE locks on "{{table}}" and "{{referenced}}": writes to both stop.',
+      help: 'Add it NOT VALID, then validate it in a separate migration (SHARE UPDATE EXCLUSIVE, no blocking):\n  ALTER TABLE {{table}} ADD CONSTRAINT {{constraint}} FOREIGN KEY ({{columns}}) REFERENCES {{referenced}}{{refColumns}} NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{constraint}};',
+    },
+    check: {
+      message: 'Adding CHECK constraint {{name}} scans every row of "{{table}}" under an ACCESS EXCLUSIVE lock.',
+      help: 'Add it NOT VALID, then validate it in a separate migration (SHARE UPDATE EXCLUSIVE, no blocking):\n  ALTER TABLE {{table}} ADD CONSTRAINT {{constraint}} CHECK (...) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{constraint}};',
+    },
+  },
+  create(context) {
+    const reportConstraint = (constraint: Record<string, any>, table: string, columns: string[]) => {
+      if (constraint.skip_validation) return;
+      const name = constraint.conname ? `"${constraint.conname}"` : '(unnamed)';
+      const suggested = constraint.conname ?? `${table.replace(/\./g, '_')}_${columns.join('_') || 'check'}_${constraint.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check'}`;
+      if (constraint.contype === 'CONSTR_FOREIGN') {
+        const refColumns = (constraint.pk_attrs ?? []).map((a: Record<string, any>) => a.String?.sval);
+        context.report({
+          messageId: 'foreignKey',
+          node: constraint,
+          data: {
+            name,
+            table,
+            referenced: relationName(constraint.pktable),
+            constraint: suggested,
+            columns: columns.join(', '),
+            refColumns: refColumns.length ? ` (${refColumns.join(', ')})` : '',
+          },
+        });
+      } else if (constraint.contype === 'CONSTR_CHECK') {
+        context.report({ messageId: 'check', node: constraint, data: { name, table, constraint: suggested } });
+      }
+    };
+    return {
+      AlterTableStmt(node, ctx) {
+        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddConstraint', 'AT_AddColumn'])) {
+          if (cmd.subtype === 'AT_AddConstraint') {
+            const constraint = cmd.def?.Constraint;
+            if (constraint) reportConstraint(constraint, table, (constraint.fk_attrs ?? []).map((a: Record<string, any>) => a.String?.sval));
+          } else {
+            for (const constraint of addedColumnConstraints(cmd)) reportConstraint(constraint, table, [cmd.def.ColumnDef.colname]);
+          }
+        }
+      },
+    };
+  },
+});

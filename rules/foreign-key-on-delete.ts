@@ -1,0 +1,52 @@
+import { relationName, walk } from '../src/engine/ast.js';
+import { defineRule, type StatementContext } from '../src/engine/rule.js';
+import type { AstNode } from '../src/engine/types.js';
+
+export default defineRule({
+  id: 'foreign-key-on-delete',
+  severity: 'info',
+  checksDown: false,
+  docs: {
+    summary: 'A foreign key without an explicit ON DELETE.',
+    why: `Without ON DELETE the default is NO ACTION: deleting a referenced row fails while rows point at it.
+That may be right, but it should be decided, not defaulted: CASCADE deletes the children, SET NULL
+orphans them, RESTRICT/NO ACTION refuses. Deletes of parents also scan the child table when the
+foreign key columns have no index.`,
+    safe: `Say what deleting the parent does:
+
+~~~sql
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk
+  FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;
+~~~`,
+    sources: ['https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK'],
+    examples: {
+      invalid: [{ sql: 'CREATE TABLE orders (id bigint, user_id bigint REFERENCES users (id));' }],
+      valid: [{ sql: 'CREATE TABLE orders (id bigint, user_id bigint REFERENCES users (id) ON DELETE CASCADE);' }],
+    },
+  },
+  messages: {
+    onDelete: {
+      message: 'Foreign key to "{{table}}" has no ON DELETE: deleting a "{{table}}" row fails while rows reference it (NO ACTION by default).',
+      help: 'Decide and say what deleting the parent does: ON DELETE CASCADE, SET NULL, or RESTRICT.',
+    },
+  },
+  create(context) {
+    const check = (node: AstNode, ctx: StatementContext) => {
+      const foreignKeys: AstNode[] = [];
+      walk(node, (type, value) => {
+        if (type === 'Constraint' && value.contype === 'CONSTR_FOREIGN') foreignKeys.push(value);
+      });
+      if (!foreignKeys.length) return;
+      const { statement } = ctx;
+      const starts = foreignKeys.map((fk) => (typeof fk.location === 'number' ? statement.locate(fk.location) : statement.span.start));
+      foreignKeys.forEach((fk, i) => {
+        // The text of this constraint: up to the next foreign key or the end of the statement.
+        const ends = starts.filter((s) => s > starts[i]!);
+        const text = statement.file.text.slice(starts[i], ends.length ? Math.min(...ends) : statement.span.end);
+        if (/\bon\s+delete\b/i.test(text)) return;
+        context.report({ messageId: 'onDelete', node: fk, data: { table: relationName(fk.pktable) } });
+      });
+    };
+    return { CreateStmt: check, AlterTableStmt: check };
+  },
+});

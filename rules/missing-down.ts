@@ -1,0 +1,40 @@
+import { defineRule } from '../src/engine/rule.js';
+
+export default defineRule({
+  id: 'missing-down',
+  severity: 'warning',
+  docs: {
+    summary: 'A migration with no down half, or an empty one, where the layout has down migrations.',
+    why: `When a deploy goes wrong, the down migration is how the schema goes back. A missing or empty one
+turns a rollback into hand-written SQL under pressure. Layouts without down migrations by design
+(Prisma, Drizzle, Atlas, plain files) are not reported, nor Flyway or golang-migrate directories that
+use no undo/down files at all.`,
+    safe: `Write the down half that undoes the up half, or state that the migration cannot be undone, in a
+comment and an error that stops a rollback (e.g. \`DO $$ BEGIN RAISE EXCEPTION 'irreversible'; END $$;\`).`,
+    sources: ['https://www.postgresql.org/docs/current/ddl.html'],
+    examples: {
+      invalid: [{ sql: 'CREATE TABLE t (id int);', down: '' }],
+      valid: [{ sql: 'CREATE TABLE t (id int);', down: 'DROP TABLE t;' }],
+    },
+  },
+  messages: {
+    none: {
+      message: 'Migration {{id}} has no down migration: a rollback has nothing to run.',
+      help: 'Add a down migration that undoes it, or one that raises an error saying it is irreversible.',
+    },
+    empty: {
+      message: 'The down migration of {{id}} is empty: a rollback would do nothing and leave the schema as up left it.',
+      help: 'Write the statements that undo the up migration, or raise an error saying it is irreversible.',
+    },
+  },
+  create: () => ({}),
+  checkMigration({ migration }, context) {
+    if (!migration.downExpected || migration.up.statements.length === 0) return;
+    const down = migration.down;
+    if (!down) {
+      context.report({ messageId: 'none', data: { id: migration.id }, at: migration.up.anchor, section: 'up' });
+    } else if (down.statements.length === 0) {
+      context.report({ messageId: 'empty', data: { id: migration.id }, at: down.anchor, section: 'down' });
+    }
+  },
+});

@@ -1,0 +1,49 @@
+import { defineRule } from '../src/engine/rule.js';
+import { dropTargets } from '../src/engine/postgres-facts.js';
+import { outsideTransactionHint } from '../src/engine/runner-hints.js';
+
+export default defineRule({
+  id: 'require-concurrent-index-drop',
+  severity: 'warning',
+  docs: {
+    summary: 'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table.',
+    why: `A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: every read and write of the
+table waits. Dropping is quick, but the lock must first wait for every running transaction on the
+table, and everything queued behind it waits too.`,
+    safe: `Drop it with CONCURRENTLY (outside a transaction block), which waits for conflicting transactions
+without blocking new reads and writes:
+
+~~~sql
+DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;
+~~~`,
+    sources: ['https://www.postgresql.org/docs/current/sql-dropindex.html'],
+    examples: {
+      invalid: [{ sql: 'DROP INDEX users_email_idx;' }],
+      valid: [
+        { sql: 'DROP INDEX CONCURRENTLY users_email_idx;' },
+        { sql: 'CREATE TABLE t (a int);\nCREATE INDEX t_a_idx ON t (a);\nDROP INDEX t_a_idx;' },
+      ],
+    },
+  },
+  messages: {
+    drop: {
+      message: 'DROP INDEX "{{index}}" takes an ACCESS EXCLUSIVE lock on its table, blocking reads and writes while it waits and runs.',
+      help: 'Drop it concurrently, and {{hint}}:\n  DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
+    },
+  },
+  create(context) {
+    return {
+      DropStmt(node, ctx) {
+        if (node.removeType !== 'OBJECT_INDEX' || node.concurrent) return;
+        for (const index of dropTargets(node)) {
+          const table = ctx.catalog.indexes.get(index);
+          if (ctx.isNew(`index ${index}`) || (table && ctx.isNew(table))) continue;
+          context.report({
+            messageId: 'drop',
+            data: { index, ifExists: node.missing_ok ? 'IF EXISTS ' : '', hint: outsideTransactionHint(ctx.migration.layout) },
+          });
+        }
+      },
+    };
+  },
+});

@@ -1,0 +1,142 @@
+// `migsafe lint | rules | explain`. Exit codes: 0 clean, 1 findings over the threshold, 2 usage,
+// config or internal error (one line on stderr; the stack only with --debug).
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import pc from 'picocolors';
+import { UsageError } from '../discover/discover.js';
+import { ConfigError } from '../engine/config.js';
+import { lint } from '../engine/lint.js';
+import { ruleMarkdown } from '../engine/rule-docs.js';
+import { loadRules } from '../engine/rules-registry.js';
+import type { Severity } from '../engine/types.js';
+import { reporters } from '../report/index.js';
+
+const VERSION = '0.1.0';
+
+interface LintOptions {
+  format: string;
+  output?: string;
+  pgVersion?: number;
+  config?: string;
+  rule: string[];
+  maxWarnings?: number;
+  quiet?: boolean;
+  color: boolean;
+  stdin?: boolean;
+  stdinFilename?: string;
+  debug?: boolean;
+}
+
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+  let exitCode = 0;
+  const debug = argv.includes('--debug');
+  const program = new Command('migsafe')
+    .description('PostgreSQL migration-safety linter')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  program
+    .command('lint')
+    .description('lint migrations: files, directories or globs (default: the current directory)')
+    .argument('[paths...]', 'files, directories or globs')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(reporters)).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--pg-version <n>', 'target PostgreSQL major version (default 15, or the config\'s)', parseInteger('--pg-version'))
+    .option('-c, --config <file>', 'config file (default: found by walking up from the working directory)')
+    .option('--rule <id=severity>', 'set a rule to off, warn or error (repeatable)', (value: string, all: string[]) => [...all, value], [])
+    .option('--max-warnings <n>', 'exit 1 when there are more warnings than this', parseInteger('--max-warnings'))
+    .option('-q, --quiet', 'report errors only')
+    .option('--no-color', 'no colours (colours are used only on a terminal)')
+    .option('--stdin', 'read one migration from standard input')
+    .option('--stdin-filename <name>', 'the path the --stdin text stands for (its directory gives the context)')
+    .option('--debug', 'print stack traces of internal errors')
+    .action(async (paths: string[], options: LintOptions) => {
+      exitCode = await runLint(paths, options, io);
+    });
+
+  program
+    .command('rules')
+    .description('list every rule: id, default severity, what it flags')
+    .action(async () => {
+      const rules = await loadRules();
+      const width = Math.max(...rules.map((r) => r.id.length));
+      for (const rule of rules) io.stdout.write(`${rule.id.padEnd(width)}  ${rule.severity.padEnd(7)}  ${rule.docs.summary}\n`);
+    });
+
+  program
+    .command('explain')
+    .description("print a rule's documentation")
+    .argument('<rule>', 'rule id')
+    .action(async (id: string) => {
+      const rule = (await loadRules()).find((r) => r.id === id);
+      if (!rule) throw new UsageError(`unknown rule "${id}" (see \`migsafe rules\`)`);
+      io.stdout.write(ruleMarkdown(rule));
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+    }
+    const known = error instanceof UsageError || error instanceof ConfigError;
+    io.stderr.write(`migsafe: ${known ? (error as Error).message : `internal error: ${(error as Error).message}`}\n`);
+    if (debug && !known) io.stderr.write(`${(error as Error).stack}\n`);
+    return 2;
+  }
+}
+
+function parseInteger(flag: string) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value)) throw new UsageError(`${flag} takes a whole number, not "${value}"`);
+    return Number(value);
+  };
+}
+
+async function runLint(paths: string[], options: LintOptions, io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream }): Promise<number> {
+  const rules: Record<string, Severity | 'off'> = {};
+  for (const setting of options.rule) {
+    const match = /^([\w-]+)=(off|warn|warning|error|info)$/.exec(setting);
+    if (!match) throw new UsageError(`--rule takes ID=off|warn|error, not "${setting}"`);
+    rules[match[1]!] = match[2] === 'warn' ? 'warning' : (match[2] as Severity | 'off');
+  }
+  let stdin: { text: string; filename: string } | undefined;
+  if (options.stdin) {
+    if (!options.stdinFilename) throw new UsageError('--stdin needs --stdin-filename NAME (the path it stands for)');
+    stdin = { text: await readAll(io.stdin), filename: options.stdinFilename };
+  } else if (options.stdinFilename) {
+    throw new UsageError('--stdin-filename goes with --stdin');
+  }
+  const result = await lint({
+    paths: stdin && paths.length === 0 ? [stdin.filename] : paths,
+    configPath: options.config,
+    pgVersion: options.pgVersion,
+    rules,
+    stdin,
+  });
+  if (result.errors.length) {
+    for (const error of result.errors) io.stderr.write(`migsafe: internal error: ${options.debug ? error : error.split('\n')[0]}\n`);
+  }
+  if (options.quiet) {
+    result.diagnostics = result.diagnostics.filter((d) => d.severity === 'error');
+  }
+  const toFile = !!options.output;
+  const color = options.color && !toFile && !!io.stdout.isTTY && pc.isColorSupported;
+  const report = reporters[options.format]!(result, { color, cwd: process.cwd() });
+  if (toFile) writeFileSync(options.output!, report);
+  else io.stdout.write(report);
+  if (result.errors.length) return 2;
+  const tooManyWarnings = options.maxWarnings !== undefined && result.summary.warnings > options.maxWarnings;
+  return result.summary.errors > 0 || tooManyWarnings ? 1 : 0;
+}
+
+function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk) => chunks.push(Buffer.from(chunk)));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', reject);
+  });
+}

@@ -1,0 +1,109 @@
+// Paths, directories and globs → migration directories. A file named on the command line is
+// reported; the rest of its migration directory is read too, for context (the down file, the
+// layout, the tables earlier migrations created).
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import fg from 'fast-glob';
+import picomatch from 'picomatch';
+import type { MigrationDirectory } from '../sources/layout.js';
+
+const IGNORE = ['**/node_modules/**', '**/.git/**'];
+
+export class UsageError extends Error {}
+
+export interface Discovery {
+  directories: MigrationDirectory[];
+  /** Files whose migrations are reported (absolute paths). */
+  targets: Set<string>;
+}
+
+export interface DiscoverOptions {
+  cwd: string;
+  /** Globs relative to `base` that a target must match (all, when empty). */
+  include?: string[];
+  exclude?: string[];
+  /** The directory include/exclude globs are relative to (the config file's). */
+  base?: string;
+  /** Files known to exist without being on disk (stdin). */
+  extraFiles?: string[];
+}
+
+export function discover(paths: string[], options: DiscoverOptions): Discovery {
+  const { cwd } = options;
+  const targets = new Set<string>();
+  for (const given of paths.length ? paths : ['.']) {
+    const absolute = path.resolve(cwd, given);
+    const kind = fileKind(absolute);
+    if (kind === 'file') {
+      targets.add(absolute);
+    } else if (kind === 'dir') {
+      // onlyFiles: a directory whose name ends in .sql is not a migration file.
+      for (const file of fg.sync('**/*.sql', { cwd: absolute, absolute: true, onlyFiles: true, ignore: IGNORE, dot: false })) {
+        targets.add(path.normalize(file));
+      }
+    } else if (fg.isDynamicPattern(given)) {
+      for (const file of fg.sync(given, { cwd, absolute: true, onlyFiles: true, ignore: IGNORE })) {
+        if (/\.sql$/i.test(file)) targets.add(path.normalize(file));
+      }
+    } else if (options.extraFiles?.includes(absolute)) {
+      targets.add(absolute);
+    } else {
+      throw new UsageError(`no such file or directory: ${given}`);
+    }
+  }
+  for (const extra of options.extraFiles ?? []) targets.add(extra);
+  filterTargets(targets, options);
+
+  const groups = new Map<string, Set<string>>();
+  for (const target of targets) {
+    const dir = migrationDirectoryOf(target);
+    if (!groups.has(dir)) groups.set(dir, new Set(contextFiles(dir)));
+    groups.get(dir)!.add(target);
+  }
+  const directories = [...groups.entries()]
+    .map(([dir, files]) => ({ dir, files: [...files].sort() }))
+    .sort((a, b) => a.dir.localeCompare(b.dir));
+  return { directories, targets };
+}
+
+function fileKind(absolute: string): 'file' | 'dir' | null {
+  try {
+    const stat = statSync(absolute);
+    return stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : null;
+  } catch {
+    return null;
+  }
+}
+
+function filterTargets(targets: Set<string>, options: DiscoverOptions): void {
+  const base = options.base ?? options.cwd;
+  const include = options.include?.length ? picomatch(options.include, { dot: true }) : null;
+  const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : null;
+  if (!include && !exclude) return;
+  for (const target of [...targets]) {
+    const rel = path.relative(base, target).split(path.sep).join('/');
+    if ((include && !include(rel)) || (exclude && exclude(rel))) targets.delete(target);
+  }
+}
+
+/**
+ * The directory whose migrations run in one sequence. Layouts with a folder per migration
+ * (Prisma's `<ts>_name/migration.sql`, Diesel's `<ts>_name/up.sql`) and sqitch's
+ * `deploy/`/`revert/` folders are grouped one level up.
+ */
+export function migrationDirectoryOf(file: string): string {
+  const parent = path.dirname(file);
+  const name = path.basename(file).toLowerCase();
+  if (name === 'migration.sql' || name === 'up.sql' || name === 'down.sql') return path.dirname(parent);
+  if (['deploy', 'revert', 'verify'].includes(path.basename(parent))) return path.dirname(parent);
+  return parent;
+}
+
+/** The migration files of a directory, found the same way for every target in it. */
+function contextFiles(dir: string): string[] {
+  const patterns = ['*.sql', '*/migration.sql', '*/up.sql', '*/down.sql', 'deploy/**/*.sql', 'revert/**/*.sql'];
+  return fg
+    .sync(patterns, { cwd: dir, absolute: true, onlyFiles: true, ignore: IGNORE })
+    .map((file) => path.normalize(file))
+    .filter((file) => migrationDirectoryOf(file) === dir || file.includes(`${path.sep}deploy${path.sep}`) || file.includes(`${path.sep}revert${path.sep}`));
+}

@@ -1,0 +1,232 @@
+// A static model of the schema, built by replaying migrations in order without a database. Rules
+// ask it what existed before a statement: a column's type and nullability, whether a CHECK proving
+// NOT NULL was validated, which indexes and types exist.
+import { columnConstraints, qualifiedName, relationName, stringList, typeRef, type TypeRef } from './ast.js';
+import { dropTargets } from './postgres-facts.js';
+import type { AstNode } from './types.js';
+
+export interface ColumnInfo {
+  name: string;
+  type: TypeRef | null;
+  notNull: boolean;
+  hasDefault: boolean;
+}
+
+export interface ConstraintInfo {
+  name: string;
+  kind: 'check' | 'foreign-key' | 'unique' | 'primary-key' | 'exclude' | 'not-null';
+  validated: boolean;
+  /** For `CHECK (col IS NOT NULL)`: the column it proves non-null. */
+  provesNotNull?: string;
+}
+
+export interface TableInfo {
+  name: string;
+  columns: Map<string, ColumnInfo>;
+  constraints: Map<string, ConstraintInfo>;
+}
+
+export class Catalog {
+  readonly tables = new Map<string, TableInfo>();
+  /** Index name → table name. */
+  readonly indexes = new Map<string, string>();
+  /** Enum type name → labels. */
+  readonly enums = new Map<string, string[]>();
+
+  clone(): Catalog {
+    const copy = new Catalog();
+    for (const [name, table] of this.tables) copy.tables.set(name, structuredClone(table));
+    for (const [name, table] of this.indexes) copy.indexes.set(name, table);
+    for (const [name, labels] of this.enums) copy.enums.set(name, [...labels]);
+    return copy;
+  }
+
+  table(name: string): TableInfo | undefined {
+    return this.tables.get(name);
+  }
+
+  column(table: string, column: string): ColumnInfo | undefined {
+    return this.tables.get(table)?.columns.get(column);
+  }
+
+  /** Applies the effect of one parsed statement. Unknown statements change nothing. */
+  apply(ast: AstNode): void {
+    const [kind] = Object.keys(ast);
+    const node = ast[kind!];
+    switch (kind) {
+      case 'CreateStmt':
+        this.createTable(node);
+        break;
+      case 'CreateTableAsStmt':
+        if (node.into?.rel) this.tables.set(relationName(node.into.rel), emptyTable(relationName(node.into.rel)));
+        break;
+      case 'AlterTableStmt':
+        this.alterTable(node);
+        break;
+      case 'RenameStmt':
+        this.rename(node);
+        break;
+      case 'DropStmt':
+        this.drop(node);
+        break;
+      case 'IndexStmt':
+        if (node.idxname) this.indexes.set(schemaOf(node.relation) + node.idxname, relationName(node.relation));
+        break;
+      case 'CreateEnumStmt':
+        this.enums.set(qualifiedName(node.typeName), stringList(node.vals));
+        break;
+      case 'AlterEnumStmt': {
+        const labels = this.enums.get(qualifiedName(node.typeName));
+        if (labels && node.newVal && !node.oldVal) labels.push(node.newVal);
+        break;
+      }
+    }
+  }
+
+  private createTable(node: AstNode): void {
+    const name = relationName(node.relation);
+    const table = emptyTable(name);
+    for (const element of node.tableElts ?? []) {
+      if (element.ColumnDef) this.addColumn(table, element.ColumnDef);
+      if (element.Constraint) this.addConstraint(table, element.Constraint);
+    }
+    this.tables.set(name, table);
+  }
+
+  private addColumn(table: TableInfo, def: AstNode): void {
+    const constraints = columnConstraints(def);
+    const column: ColumnInfo = {
+      name: def.colname,
+      type: typeRef(def.typeName),
+      notNull: constraints.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY'),
+      hasDefault: constraints.some((c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_IDENTITY'),
+    };
+    table.columns.set(column.name, column);
+    for (const constraint of constraints) {
+      if (['CONSTR_CHECK', 'CONSTR_FOREIGN', 'CONSTR_UNIQUE', 'CONSTR_PRIMARY'].includes(constraint.contype)) {
+        this.addConstraint(table, { ...constraint, keys: constraint.keys ?? [{ String: { sval: column.name } }] });
+      }
+    }
+  }
+
+  private addConstraint(table: TableInfo, constraint: AstNode): void {
+    const kind = constraintKind(constraint.contype);
+    if (!kind) return;
+    const name = constraint.conname ?? `${table.name}_${kind}_${table.constraints.size}`;
+    const info: ConstraintInfo = { name, kind, validated: !constraint.skip_validation };
+    const nullTest = constraint.raw_expr?.NullTest;
+    if (kind === 'check' && nullTest?.nulltesttype === 'IS_NOT_NULL') {
+      const fields = stringList(nullTest.arg?.ColumnRef?.fields);
+      if (fields.length === 1) info.provesNotNull = fields[0];
+    }
+    table.constraints.set(name, info);
+    if (kind === 'primary-key') {
+      for (const key of stringList(constraint.keys)) {
+        const column = table.columns.get(key);
+        if (column) column.notNull = true;
+      }
+    }
+  }
+
+  private alterTable(node: AstNode): void {
+    const name = relationName(node.relation);
+    let table = this.tables.get(name);
+    for (const item of node.cmds ?? []) {
+      const cmd = item.AlterTableCmd;
+      if (!cmd) continue;
+      if (!table && ['AT_AddColumn', 'AT_AddConstraint'].includes(cmd.subtype)) {
+        // A table created outside the replayed migrations: start modelling what we learn about it.
+        table = emptyTable(name);
+        this.tables.set(name, table);
+      }
+      if (!table) continue;
+      const column = cmd.name ? table.columns.get(cmd.name) : undefined;
+      switch (cmd.subtype) {
+        case 'AT_AddColumn':
+          this.addColumn(table, cmd.def.ColumnDef);
+          break;
+        case 'AT_DropColumn':
+          if (cmd.name) table.columns.delete(cmd.name);
+          break;
+        case 'AT_AlterColumnType':
+          if (column) column.type = typeRef(cmd.def?.ColumnDef?.typeName);
+          break;
+        case 'AT_SetNotNull':
+          if (column) column.notNull = true;
+          break;
+        case 'AT_DropNotNull':
+          if (column) column.notNull = false;
+          break;
+        case 'AT_ColumnDefault':
+          if (column) column.hasDefault = !!cmd.def;
+          break;
+        case 'AT_AddConstraint':
+          this.addConstraint(table, cmd.def.Constraint);
+          break;
+        case 'AT_ValidateConstraint': {
+          const constraint = cmd.name ? table.constraints.get(cmd.name) : undefined;
+          if (constraint) constraint.validated = true;
+          break;
+        }
+        case 'AT_DropConstraint':
+          if (cmd.name) table.constraints.delete(cmd.name);
+          break;
+      }
+    }
+  }
+
+  private rename(node: AstNode): void {
+    if (node.renameType === 'OBJECT_TABLE') {
+      const from = relationName(node.relation);
+      const table = this.tables.get(from);
+      const schema = node.relation?.schemaname && node.relation.schemaname !== 'public' ? `${node.relation.schemaname}.` : '';
+      if (table) {
+        this.tables.delete(from);
+        table.name = schema + node.newname;
+        this.tables.set(table.name, table);
+      }
+    } else if (node.renameType === 'OBJECT_COLUMN') {
+      const table = this.tables.get(relationName(node.relation));
+      const column = table?.columns.get(node.subname);
+      if (table && column) {
+        table.columns.delete(node.subname);
+        column.name = node.newname;
+        table.columns.set(column.name, column);
+      }
+    }
+  }
+
+  private drop(node: AstNode): void {
+    for (const target of dropTargets(node)) {
+      if (node.removeType === 'OBJECT_TABLE') this.tables.delete(target);
+      else if (node.removeType === 'OBJECT_INDEX') this.indexes.delete(target);
+      else if (node.removeType === 'OBJECT_TYPE') this.enums.delete(target);
+    }
+  }
+}
+
+function emptyTable(name: string): TableInfo {
+  return { name, columns: new Map(), constraints: new Map() };
+}
+
+function schemaOf(rangeVar: AstNode | undefined): string {
+  const schema = rangeVar?.schemaname;
+  return schema && schema !== 'public' ? `${schema}.` : '';
+}
+
+function constraintKind(contype: string): ConstraintInfo['kind'] | null {
+  switch (contype) {
+    case 'CONSTR_CHECK':
+      return 'check';
+    case 'CONSTR_FOREIGN':
+      return 'foreign-key';
+    case 'CONSTR_UNIQUE':
+      return 'unique';
+    case 'CONSTR_PRIMARY':
+      return 'primary-key';
+    case 'CONSTR_EXCLUSION':
+      return 'exclude';
+    default:
+      return null;
+  }
+}

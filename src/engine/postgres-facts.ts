@@ -1,0 +1,317 @@
+// What PostgreSQL does with a statement: which table locks it takes, what it refuses to run in a
+// transaction block, which defaults are volatile, which type changes rewrite. Shared by the rules
+// and the readers so that each fact is written down once, with its source.
+import { funcName, relationName, typeRef, walk, type TypeRef } from './ast.js';
+import type { AstNode } from './types.js';
+
+export type LockMode =
+  | 'ACCESS SHARE'
+  | 'ROW SHARE'
+  | 'ROW EXCLUSIVE'
+  | 'SHARE UPDATE EXCLUSIVE'
+  | 'SHARE'
+  | 'SHARE ROW EXCLUSIVE'
+  | 'EXCLUSIVE'
+  | 'ACCESS EXCLUSIVE';
+
+/** Modes that conflict with ROW EXCLUSIVE (writes) or ACCESS SHARE (reads). */
+export function blocksReadsOrWrites(mode: LockMode): boolean {
+  return mode === 'SHARE' || mode === 'SHARE ROW EXCLUSIVE' || mode === 'EXCLUSIVE' || mode === 'ACCESS EXCLUSIVE';
+}
+
+export interface TableLock {
+  table: string;
+  mode: LockMode;
+}
+
+// ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE.
+// https://www.postgresql.org/docs/current/sql-altertable.html (the lock level of each form)
+const SHARE_UPDATE_EXCLUSIVE_CMDS = new Set([
+  'AT_ValidateConstraint',
+  'AT_SetStatistics',
+  'AT_ClusterOn',
+  'AT_DropCluster',
+  'AT_SetRelOptions',
+  'AT_ResetRelOptions',
+  'AT_AttachPartition',
+]);
+
+/** The table-level locks a statement takes (relation locks on tables and the tables of indexes). */
+export function tableLocks(ast: AstNode): TableLock[] {
+  const [kind] = Object.keys(ast);
+  const node = ast[kind!];
+  switch (kind) {
+    case 'AlterTableStmt': {
+      if (node.objtype !== 'OBJECT_TABLE' && node.objtype !== 'OBJECT_MATVIEW') return [];
+      const table = relationName(node.relation);
+      let mode: LockMode = 'SHARE UPDATE EXCLUSIVE';
+      const locks: TableLock[] = [];
+      for (const item of node.cmds ?? []) {
+        const cmd = item.AlterTableCmd;
+        const cmdMode = alterTableCmdLock(cmd);
+        if (lockStrength(cmdMode) > lockStrength(mode)) mode = cmdMode;
+        const fk = cmd.def?.Constraint?.contype === 'CONSTR_FOREIGN' ? cmd.def.Constraint : null;
+        if (fk?.pktable) locks.push({ table: relationName(fk.pktable), mode: 'SHARE ROW EXCLUSIVE' });
+        for (const constraint of cmd.def?.ColumnDef?.constraints ?? []) {
+          if (constraint.Constraint?.contype === 'CONSTR_FOREIGN' && constraint.Constraint.pktable) {
+            locks.push({ table: relationName(constraint.Constraint.pktable), mode: 'SHARE ROW EXCLUSIVE' });
+          }
+        }
+      }
+      return [{ table, mode }, ...locks];
+    }
+    case 'IndexStmt':
+      return node.concurrent ? [] : [{ table: relationName(node.relation), mode: 'SHARE' }];
+    case 'CreateStmt': {
+      // Creating a table with a foreign key locks the referenced table against writes.
+      const locks: TableLock[] = [];
+      walk(node.tableElts, (type, value) => {
+        if (type === 'Constraint' && value.contype === 'CONSTR_FOREIGN' && value.pktable) {
+          locks.push({ table: relationName(value.pktable), mode: 'SHARE ROW EXCLUSIVE' });
+        }
+      });
+      return locks;
+    }
+    case 'DropStmt':
+      if (node.removeType === 'OBJECT_TABLE' || node.removeType === 'OBJECT_MATVIEW') {
+        return dropTargets(node).map((table) => ({ table, mode: 'ACCESS EXCLUSIVE' }));
+      }
+      if (node.removeType === 'OBJECT_INDEX' && !node.concurrent) {
+        return dropTargets(node).map((index) => ({ table: `index ${index}`, mode: 'ACCESS EXCLUSIVE' }));
+      }
+      return [];
+    case 'RenameStmt':
+      if (['OBJECT_TABLE', 'OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT', 'OBJECT_INDEX'].includes(node.renameType)) {
+        return [{ table: relationName(node.relation), mode: 'ACCESS EXCLUSIVE' }];
+      }
+      return [];
+    case 'TruncateStmt':
+      return (node.relations ?? []).map((r: AstNode) => ({ table: relationName(r), mode: 'ACCESS EXCLUSIVE' }));
+    case 'LockStmt':
+      return (node.relations ?? []).map((r: AstNode) => ({ table: relationName(r), mode: lockStmtMode(node.mode) }));
+    case 'CreateTrigStmt':
+      return [{ table: relationName(node.relation), mode: 'SHARE ROW EXCLUSIVE' }];
+    case 'VacuumStmt': {
+      const full = (node.options ?? []).some((o: AstNode) => o.DefElem?.defname === 'full');
+      if (!full) return [];
+      return (node.rels ?? []).map((r: AstNode) => ({ table: relationName(r.VacuumRelation?.relation), mode: 'ACCESS EXCLUSIVE' }));
+    }
+    case 'ClusterStmt':
+      return node.relation ? [{ table: relationName(node.relation), mode: 'ACCESS EXCLUSIVE' }] : [];
+    case 'RefreshMatViewStmt':
+      return [{ table: relationName(node.relation), mode: node.concurrent ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE' }];
+    case 'ReindexStmt':
+      return isConcurrentReindex(node) || !node.relation ? [] : [{ table: relationName(node.relation), mode: 'SHARE' }];
+    default:
+      return [];
+  }
+}
+
+function alterTableCmdLock(cmd: AstNode): LockMode {
+  if (SHARE_UPDATE_EXCLUSIVE_CMDS.has(cmd.subtype)) return 'SHARE UPDATE EXCLUSIVE';
+  if (cmd.subtype === 'AT_DetachPartition' && cmd.def?.PartitionCmd?.concurrent) return 'SHARE UPDATE EXCLUSIVE';
+  // ADD FOREIGN KEY takes SHARE ROW EXCLUSIVE on both tables.
+  if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_FOREIGN') return 'SHARE ROW EXCLUSIVE';
+  return 'ACCESS EXCLUSIVE';
+}
+
+const LOCK_ORDER: LockMode[] = [
+  'ACCESS SHARE',
+  'ROW SHARE',
+  'ROW EXCLUSIVE',
+  'SHARE UPDATE EXCLUSIVE',
+  'SHARE',
+  'SHARE ROW EXCLUSIVE',
+  'EXCLUSIVE',
+  'ACCESS EXCLUSIVE',
+];
+
+function lockStrength(mode: LockMode): number {
+  return LOCK_ORDER.indexOf(mode);
+}
+
+function lockStmtMode(mode: number | undefined): LockMode {
+  // LockStmt.mode is PostgreSQL's LOCKMODE number (1 = AccessShareLock ... 8 = AccessExclusiveLock).
+  return LOCK_ORDER[(mode ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
+}
+
+export function dropTargets(drop: AstNode): string[] {
+  return (drop.objects ?? []).map((object: AstNode) => {
+    const items: AstNode[] = object.List?.items ?? (object.String ? [object] : []);
+    const parts = items.map((i) => i.String?.sval ?? '');
+    if (parts.length > 1 && parts[0] === 'public') parts.shift();
+    return parts.join('.');
+  });
+}
+
+export function isConcurrentReindex(reindex: AstNode): boolean {
+  return (reindex.params ?? []).some((p: AstNode) => p.DefElem?.defname === 'concurrently');
+}
+
+/**
+ * Statements PostgreSQL refuses inside a transaction block (PreventInTransactionBlock).
+ * https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY and the
+ * "cannot be executed inside a transaction block" notes of each command's page.
+ */
+export function refusesTransactionBlock(ast: AstNode): string | null {
+  const [kind] = Object.keys(ast);
+  const node = ast[kind!];
+  switch (kind) {
+    case 'IndexStmt':
+      return node.concurrent ? 'CREATE INDEX CONCURRENTLY' : null;
+    case 'DropStmt':
+      return node.concurrent ? 'DROP INDEX CONCURRENTLY' : null;
+    case 'ReindexStmt':
+      if (isConcurrentReindex(node)) return 'REINDEX CONCURRENTLY';
+      return node.kind === 'REINDEX_OBJECT_DATABASE' || node.kind === 'REINDEX_OBJECT_SYSTEM' ? 'REINDEX DATABASE' : null;
+    case 'AlterTableStmt':
+      return (node.cmds ?? []).some(
+        (c: AstNode) => c.AlterTableCmd?.subtype === 'AT_DetachPartition' && c.AlterTableCmd.def?.PartitionCmd?.concurrent,
+      )
+        ? 'DETACH PARTITION CONCURRENTLY'
+        : null;
+    case 'VacuumStmt':
+      return node.is_vacuumcmd ? 'VACUUM' : null;
+    case 'CreatedbStmt':
+      return 'CREATE DATABASE';
+    case 'DropdbStmt':
+      return 'DROP DATABASE';
+    case 'CreateTableSpaceStmt':
+      return 'CREATE TABLESPACE';
+    case 'DropTableSpaceStmt':
+      return 'DROP TABLESPACE';
+    case 'AlterSystemStmt':
+      return 'ALTER SYSTEM';
+    case 'CreateSubscriptionStmt':
+      return 'CREATE SUBSCRIPTION';
+    case 'DropSubscriptionStmt':
+      return 'DROP SUBSCRIPTION';
+    default:
+      return null;
+  }
+}
+
+// Functions whose result is fixed for a statement (STABLE or IMMUTABLE), so a default using them is
+// evaluated once and stored in the catalog: no rewrite on PostgreSQL 11+.
+// https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
+const NON_VOLATILE_FUNCTIONS = new Set([
+  'now',
+  'transaction_timestamp',
+  'statement_timestamp',
+  'current_setting',
+  'to_timestamp',
+  'to_date',
+  'to_char',
+  'to_json',
+  'to_jsonb',
+  'json_build_object',
+  'jsonb_build_object',
+  'json_build_array',
+  'jsonb_build_array',
+  'array',
+  'lower',
+  'upper',
+  'coalesce',
+  'concat',
+  'length',
+  'make_interval',
+  'date_trunc',
+  'timezone',
+  'abs',
+  'greatest',
+  'least',
+]);
+
+const KNOWN_VOLATILE_FUNCTIONS = new Set([
+  'random',
+  'clock_timestamp',
+  'timeofday',
+  'gen_random_uuid',
+  'uuid_generate_v1',
+  'uuid_generate_v1mc',
+  'uuid_generate_v4',
+  'uuidv4',
+  'uuidv7',
+  'nextval',
+  'txid_current',
+  'setseed',
+]);
+
+/**
+ * Why a DEFAULT expression would be evaluated per row: the function that makes it volatile (or
+ * unknown, since an unknown function may be), or null for a constant or stable expression.
+ */
+export function volatileDefaultReason(expr: AstNode | undefined): string | null {
+  if (!expr) return null;
+  let reason: string | null = null;
+  const check = (type: string, value: AstNode) => {
+    if (reason) return;
+    if (type === 'FuncCall') {
+      const name = funcName({ FuncCall: value });
+      if (KNOWN_VOLATILE_FUNCTIONS.has(name)) reason = `${name}() is volatile`;
+      else if (!NON_VOLATILE_FUNCTIONS.has(name)) reason = `${name}() is not known to be stable, so it may be volatile`;
+    } else if (type === 'SubLink') {
+      reason = 'a subquery is evaluated per row';
+    }
+  };
+  const [rootType] = Object.keys(expr);
+  if (rootType) check(rootType, expr[rootType]);
+  walk(expr, check);
+  return reason;
+}
+
+export interface TypeChangeVerdict {
+  rewrites: boolean;
+  /** True when the old type is not known, so the verdict is a possibility. */
+  uncertain: boolean;
+  reason: string;
+}
+
+/**
+ * Whether ALTER COLUMN TYPE from `from` to `to` rewrites the table. Binary-coercible changes with
+ * no narrowing check skip the rewrite (and the index rebuild).
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
+ */
+export function typeChangeVerdict(from: TypeRef | null, to: TypeRef, hasUsing: boolean): TypeChangeVerdict {
+  if (!from) {
+    return { rewrites: true, uncertain: true, reason: 'the column\'s current type is not known from earlier migrations' };
+  }
+  const same = from.name === to.name && from.array === to.array;
+  if (hasUsing && !(same && sameMods(from, to))) {
+    return { rewrites: true, uncertain: false, reason: 'a USING expression is evaluated for every row' };
+  }
+  if (from.array !== to.array) return { rewrites: true, uncertain: false, reason: 'the array-ness changes' };
+  const textLike = (t: TypeRef) => t.name === 'text' || (t.name === 'varchar' && t.mods.length === 0);
+  if (same && sameMods(from, to)) return { rewrites: false, uncertain: false, reason: 'the type does not change' };
+  if ((from.name === 'varchar' || from.name === 'text') && textLike(to)) {
+    return { rewrites: false, uncertain: false, reason: `${from.name} to ${to.name} is binary coercible` };
+  }
+  if (from.name === 'varchar' && to.name === 'varchar' && (from.mods[0] ?? Infinity) <= (to.mods[0] ?? Infinity)) {
+    return { rewrites: false, uncertain: false, reason: 'widening varchar needs no rewrite' };
+  }
+  if ((from.name === 'varbit' || from.name === 'bit varying') && from.name === to.name && (from.mods[0] ?? Infinity) <= (to.mods[0] ?? Infinity)) {
+    return { rewrites: false, uncertain: false, reason: 'widening varbit needs no rewrite' };
+  }
+  if (from.name === 'numeric' && to.name === 'numeric') {
+    if (to.mods.length === 0) return { rewrites: false, uncertain: false, reason: 'numeric without precision accepts every value' };
+    const [fp, fs = 0] = from.mods;
+    const [tp, ts = 0] = to.mods;
+    if (fp !== undefined && tp !== undefined && tp >= fp && ts === fs) {
+      return { rewrites: false, uncertain: false, reason: 'a numeric precision increase at the same scale needs no rewrite' };
+    }
+  }
+  if (from.name === 'cidr' && to.name === 'inet') return { rewrites: false, uncertain: false, reason: 'cidr to inet is binary coercible' };
+  if (from.name === 'xml' && textLike(to)) return { rewrites: false, uncertain: false, reason: 'xml to text is binary coercible' };
+  if (from.name === 'timestamp' && to.name === 'timestamptz') {
+    return { rewrites: true, uncertain: true, reason: 'timestamp to timestamptz skips the rewrite only when the session TimeZone is UTC (PostgreSQL 12+)' };
+  }
+  return { rewrites: true, uncertain: false, reason: `${from.name} to ${to.name} is not binary coercible` };
+}
+
+function sameMods(a: TypeRef, b: TypeRef): boolean {
+  return a.mods.length === b.mods.length && a.mods.every((m, i) => m === b.mods[i]);
+}
+
+export function columnType(columnDef: AstNode): TypeRef | null {
+  return typeRef(columnDef.typeName);
+}

@@ -1,0 +1,252 @@
+// Runs the rules over the migrations of one directory, in order, keeping the context each
+// statement is judged in: the replayed catalog, the objects this migration created, the
+// transaction the statement runs in, and whether lock_timeout is set.
+import { Catalog } from './catalog.js';
+import { constantString, funcName, qualifiedName, relationName, walk } from './ast.js';
+import { blocksReadsOrWrites, tableLocks } from './postgres-facts.js';
+import { fillTemplate, type MigrationContext, type RuleContext, type RuleListener, type RuleModule, type StatementContext, type StatementVisitor } from './rule.js';
+import type { AstNode, Finding, Migration, MigrationHalf, Severity, Statement } from './types.js';
+
+export interface EngineOptions {
+  pgVersion: number;
+  /** Effective severity per rule id; rules absent or 'off' do not run. */
+  severities: Map<string, Severity | 'off'>;
+  ruleOptions: Record<string, Record<string, unknown>>;
+  /** The runner sets lock_timeout itself, so require-lock-timeout has nothing to ask. */
+  lockTimeoutSetByRunner: boolean;
+  /** Only migrations with one of these files are reported; the others are replayed for context. */
+  isTarget: (migration: Migration) => boolean;
+}
+
+interface ActiveRule {
+  module: RuleModule;
+  severity: Severity;
+  context: RuleContext;
+  listener: RuleListener;
+}
+
+export interface EngineResult {
+  findings: Finding[];
+  /** Internal errors (a rule that threw): reported, and the run exits 2. */
+  errors: string[];
+}
+
+const TRANSACTION_REASON: Record<string, string> = {
+  wrapped: 'the runner runs this migration in a transaction',
+  implicit: 'the file is sent as one multi-statement query, which PostgreSQL runs as one implicit transaction',
+};
+
+export function runRules(migrations: Migration[], rules: RuleModule[], options: EngineOptions): EngineResult {
+  const findings: Finding[] = [];
+  const errors: string[] = [];
+  let current: { migration: Migration; section: 'up' | 'down'; statement?: Statement } | null = null;
+  const active: ActiveRule[] = [];
+  for (const module of rules) {
+    const severity = options.severities.get(module.id) ?? module.severity;
+    if (severity === 'off') continue;
+    const context: RuleContext = {
+      ruleId: module.id,
+      options: options.ruleOptions[module.id] ?? {},
+      report(descriptor) {
+        if (!current) return;
+        const template = module.messages[descriptor.messageId];
+        if (!template) throw new Error(`rule ${module.id} reported unknown messageId ${descriptor.messageId}`);
+        const statement = descriptor.statement ?? current.statement;
+        const at = descriptor.at;
+        let file = at?.file ?? statement?.file;
+        if (!file) file = current.migration.up.anchor.file;
+        let start = at ? at.offset : statement ? statement.span.start : current.migration.up.anchor.offset;
+        if (descriptor.node && statement && typeof descriptor.node.location === 'number' && descriptor.node.location >= 0) {
+          start = statement.locate(descriptor.node.location);
+        }
+        if (descriptor.offset !== undefined) start = descriptor.offset;
+        const end = statement && !at ? Math.max(statement.span.end, start) : lineEnd(file.text, start);
+        findings.push({
+          ruleId: module.id,
+          severity,
+          message: fillTemplate(template.message, descriptor.data),
+          help: template.help ? fillTemplate(template.help, descriptor.data) : undefined,
+          file,
+          span: { start, end },
+          migration: current.migration.id,
+          section: descriptor.section ?? current.section,
+          statementText: statement?.text,
+          statementSpan: statement && !at ? statement.span : { start, end },
+        });
+      },
+    };
+    active.push({ module, severity, context, listener: module.create(context) });
+  }
+
+  const call = (rule: ActiveRule, fn: () => void, where: string) => {
+    try {
+      fn();
+    } catch (error) {
+      errors.push(`rule ${rule.module.id} failed on ${where}: ${(error as Error).stack ?? error}`);
+    }
+  };
+
+  const catalog = new Catalog();
+  for (const migration of migrations) {
+    const report = options.isTarget(migration);
+    const catalogBefore = report ? catalog.clone() : catalog;
+    // up changes the catalog for the migrations after it; down is judged against the state after
+    // up, on a copy, because the next migration follows up, not down.
+    runHalf(migration, migration.up, catalog, report);
+    if (migration.down && report) runHalf(migration, migration.down, catalog.clone(), true);
+    if (report) {
+      current = { migration, section: 'up' };
+      const context: MigrationContext = { migration, pgVersion: options.pgVersion, catalogBefore };
+      for (const rule of active) {
+        if (rule.module.checkMigration) call(rule, () => rule.module.checkMigration!(context, rule.context), migration.id);
+      }
+      current = null;
+    }
+  }
+  return { findings, errors };
+
+  function runHalf(migration: Migration, half: MigrationHalf, catalog: Catalog, report: boolean): void {
+    const newObjects = new Set<string>();
+    const topLevel = half.statements.filter((s) => s.origin === 'top').length;
+    const transactionIds = assignTransactions(half, topLevel);
+    let lockTimeoutSet = options.lockTimeoutSetByRunner;
+    let lockTimeoutLocal = false;
+    let heldLocks = new Map<string, { mode: string; statement: Statement }>();
+    let previousTransaction: number | null = null;
+    half.statements.forEach((statement, index) => {
+      const transactionId = transactionIds[index] ?? null;
+      if (transactionId !== previousTransaction) {
+        heldLocks = new Map();
+        if (lockTimeoutLocal) {
+          lockTimeoutSet = options.lockTimeoutSetByRunner;
+          lockTimeoutLocal = false;
+        }
+      }
+      previousTransaction = transactionId;
+      const ast = statement.ast;
+      if (report) {
+        const context: StatementContext = {
+          migration,
+          statement,
+          section: half.section,
+          half,
+          index,
+          catalog,
+          pgVersion: options.pgVersion,
+          inTransaction: transactionId !== null,
+          transactionReason: transactionReasonOf(half, statement, transactionIds, index),
+          transactionId,
+          transactionIds,
+          lockTimeoutSet,
+          isNew: (name) => newObjects.has(name),
+          heldLocks,
+        };
+        current = { migration, section: half.section, statement };
+        const kind = ast ? statement.kind : 'ParseError';
+        for (const rule of active) {
+          if (half.section === 'down' && rule.module.checksDown === false) continue;
+          const visitor = rule.listener[kind] as StatementVisitor | undefined;
+          if (visitor) call(rule, () => visitor(ast ? ast[kind] : {}, context), `${statement.file.relPath}`);
+          const any = rule.listener['*'] as StatementVisitor | undefined;
+          if (any && ast) call(rule, () => any(ast, context), `${statement.file.relPath}`);
+        }
+        current = null;
+      }
+      if (!ast || statement.origin === 'function-body') return;
+      const setting = lockTimeoutChange(ast);
+      if (setting) {
+        lockTimeoutSet = setting.set || options.lockTimeoutSetByRunner;
+        lockTimeoutLocal = setting.local;
+      }
+      if (transactionId !== null) {
+        for (const lock of tableLocks(ast)) {
+          if (blocksReadsOrWrites(lock.mode) && !heldLocks.has(lock.table)) heldLocks.set(lock.table, { mode: lock.mode, statement });
+        }
+      }
+      recordNewObjects(ast, newObjects);
+      catalog.apply(ast);
+    });
+  }
+}
+
+/**
+ * The transaction each statement runs in, by index (null: autocommit). Explicit BEGIN/COMMIT
+ * open and close transactions; a wrapping runner holds one open from the start; a multi-statement
+ * query is one implicit transaction around everything; DO blocks and function bodies always run
+ * inside a transaction of their own statement.
+ */
+function assignTransactions(half: MigrationHalf, topLevel: number): (number | null)[] {
+  let next = 1;
+  let open: number | null = null;
+  if (half.transaction === 'wrapped' || (half.transaction === 'implicit' && topLevel > 1)) open = next++;
+  const implicit = half.transaction === 'implicit' && topLevel > 1;
+  const ids: (number | null)[] = [];
+  let enclosing: number | null = null;
+  for (const statement of half.statements) {
+    if (statement.origin !== 'top') {
+      ids.push(enclosing ?? open ?? next++);
+      continue;
+    }
+    const kind = statement.ast?.TransactionStmt?.kind as string | undefined;
+    if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
+      if (open === null) open = next++;
+      ids.push(open);
+    } else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') {
+      ids.push(open);
+      // In a multi-statement query the statements after COMMIT start a new implicit transaction.
+      open = implicit ? next++ : null;
+    } else {
+      ids.push(open);
+    }
+    enclosing = ids[ids.length - 1] ?? null;
+  }
+  return ids;
+}
+
+function transactionReasonOf(half: MigrationHalf, statement: Statement, ids: (number | null)[], index: number): string {
+  if (ids[index] === null) return '';
+  if (statement.origin === 'do-block') return 'a DO block runs as one statement, inside a transaction';
+  if (statement.origin === 'function-body') return 'a function body always runs inside a transaction';
+  const explicitBegin = half.statements
+    .slice(0, index + 1)
+    .some((s) => s.origin === 'top' && ids[half.statements.indexOf(s)] === ids[index] && /^TRANS_STMT_(BEGIN|START)$/.test(s.ast?.TransactionStmt?.kind ?? ''));
+  if (explicitBegin && half.transaction === 'none') return 'it follows an explicit BEGIN';
+  return TRANSACTION_REASON[half.transaction] ?? 'it runs in a transaction';
+}
+
+/** SET [LOCAL] lock_timeout, RESET lock_timeout, or set_config('lock_timeout', ...). */
+function lockTimeoutChange(ast: AstNode): { set: boolean; local: boolean } | null {
+  const set = ast.VariableSetStmt;
+  if (set) {
+    if (set.name !== 'lock_timeout' && !(set.kind === 'VAR_RESET_ALL')) return null;
+    if (set.kind === 'VAR_RESET' || set.kind === 'VAR_RESET_ALL' || set.kind === 'VAR_SET_DEFAULT') return { set: false, local: false };
+    const value = constantString(set.args?.[0]);
+    return { set: value !== null && !/^0(ms|s)?$/i.test(value.trim()), local: !!set.is_local };
+  }
+  if (!ast.SelectStmt) return null;
+  let result: { set: boolean; local: boolean } | null = null;
+  walk(ast, (type, value) => {
+    if (type !== 'FuncCall' || funcName({ FuncCall: value }) !== 'set_config') return;
+    const [name, val, isLocal] = value.args ?? [];
+    if (constantString(name) !== 'lock_timeout') return;
+    const text = constantString(val) ?? '';
+    result = { set: !/^0(ms|s)?$/i.test(text.trim()), local: constantString(isLocal) === 'true' };
+  });
+  return result;
+}
+
+function recordNewObjects(ast: AstNode, newObjects: Set<string>): void {
+  const node = ast.CreateStmt ?? ast.CreateTableAsStmt?.into ?? null;
+  if (ast.CreateStmt) newObjects.add(relationName(ast.CreateStmt.relation));
+  else if (node?.rel) newObjects.add(relationName(node.rel));
+  else if (ast.IndexStmt?.idxname) newObjects.add(`index ${ast.IndexStmt.idxname}`);
+  else if (ast.CreateEnumStmt) newObjects.add(`type ${qualifiedName(ast.CreateEnumStmt.typeName)}`);
+  else if (ast.RenameStmt?.renameType === 'OBJECT_TABLE' && newObjects.has(relationName(ast.RenameStmt.relation))) {
+    newObjects.add(ast.RenameStmt.newname);
+  }
+}
+
+function lineEnd(text: string, offset: number): number {
+  const newline = text.indexOf('\n', offset);
+  return newline < 0 ? text.length : newline;
+}

@@ -1,0 +1,106 @@
+// The data that flows through the pipeline: discover → sources → engine → rules → report.
+
+export type Severity = 'error' | 'warning' | 'info';
+export type SeveritySetting = Severity | 'warn' | 'off';
+export type Section = 'up' | 'down';
+
+/** A libpg-query AST node: `{ IndexStmt: {...} }` wrappers and their bare payloads. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AstNode = Record<string, any>;
+
+/** A file read from disk, with a line index to turn offsets into 1-based line/column. */
+export interface SourceFile {
+  /** Absolute path. */
+  path: string;
+  /** Relative to the working directory, forward slashes. */
+  relPath: string;
+  text: string;
+  lineStarts: number[];
+}
+
+/** A half-open range of UTF-16 offsets into SourceFile.text. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/**
+ * How the runner executes a half:
+ * - `wrapped`: the runner opens a transaction around it (goose, dbmate, Flyway, ...).
+ * - `implicit`: the half is sent as one multi-statement query, which PostgreSQL runs as one
+ *   implicit transaction when it holds more than one statement (golang-migrate, Prisma).
+ * - `none`: each statement autocommits unless the SQL itself says BEGIN.
+ */
+export type TransactionMode = 'wrapped' | 'implicit' | 'none';
+
+/** Where a statement came from: the migration text itself, or the body of a DO block or function. */
+export type StatementOrigin = 'top' | 'do-block' | 'function-body';
+
+export interface Statement {
+  file: SourceFile;
+  span: Span;
+  /** The SQL text as PostgreSQL sees it. */
+  text: string;
+  /** The node inside the RawStmt wrapper (`{ IndexStmt: {...} }`); null when it did not parse. */
+  ast: AstNode | null;
+  /** The node type (`IndexStmt`), or '' when it did not parse. */
+  kind: string;
+  origin: StatementOrigin;
+  /** Maps an AST `location` (a byte offset into the parsed text) to a file offset. */
+  locate: (byteLocation: number) => number;
+  parseError?: { message: string; offset: number };
+}
+
+export interface MigrationHalf {
+  section: Section;
+  /** The files this half was read from (one for most layouts). */
+  files: SourceFile[];
+  statements: Statement[];
+  transaction: TransactionMode;
+  /** The half's marker or file start, where findings about the half as a whole are reported. */
+  anchor: { file: SourceFile; offset: number };
+}
+
+export interface Migration {
+  /** e.g. `0002_add_index` (file or folder name without the layout's suffixes). */
+  id: string;
+  layout: string;
+  directory: string;
+  up: MigrationHalf;
+  down: MigrationHalf | null;
+  /** Whether this layout has down migrations at all (Prisma has none by design). */
+  downExpected: boolean;
+  files: SourceFile[];
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  help?: string;
+  file: SourceFile;
+  span: Span;
+  migration?: string;
+  section?: Section;
+  /** Text of the statement, for fingerprints that survive unrelated line moves. */
+  statementText?: string;
+  /** The whole statement, which suppression comments attach to. */
+  statementSpan: Span;
+}
+
+export interface Diagnostic {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  help?: string;
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  migration?: string;
+  section?: Section;
+  statementText?: string;
+  /** The file text, for reporters that print a code frame. */
+  source?: SourceFile;
+}

@@ -1,0 +1,12 @@
+import type { Reporter } from './reporter.js';
+import { reportText } from './text.js';
+import { reportJson } from './json.js';
+import { reportSarif } from './sarif.js';
+import { reportGithub } from './github.js';
+
+export const reporters: Record<string, Reporter> = {
+  text: reportText,
+  json: reportJson,
+  sarif: reportSarif,
+  github: reportGithub,
+};

@@ -1,0 +1,31 @@
+// The JSON output: a public contract (README "JSON output"), pinned by tests. Version it when a
+// field changes meaning; adding fields is allowed.
+import type { Reporter } from './reporter.js';
+
+export const reportJson: Reporter = (result) => {
+  const output = {
+    version: 1,
+    findings: result.diagnostics.map((d) => ({
+      ruleId: d.ruleId,
+      severity: d.severity,
+      message: d.message,
+      help: d.help ?? null,
+      file: d.file,
+      line: d.line,
+      column: d.column,
+      endLine: d.endLine,
+      endColumn: d.endColumn,
+      migration: d.migration ?? null,
+      section: d.section ?? null,
+    })),
+    summary: {
+      files: result.summary.files,
+      migrations: result.summary.migrations,
+      statements: result.summary.statements,
+      errors: result.summary.errors,
+      warnings: result.summary.warnings,
+      infos: result.summary.infos,
+    },
+  };
+  return `${JSON.stringify(output, null, 2)}\n`;
+};

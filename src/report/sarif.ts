@@ -1,0 +1,63 @@
+// SARIF 2.1.0 for code scanning, valid against the OASIS schema (tested). Fingerprints hash the rule,
+// the file and the statement's text, so they do not change when unrelated lines move.
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import type { Log, ReportingDescriptor, Result } from 'sarif';
+import { ruleMarkdown } from '../engine/rule-docs.js';
+import type { Reporter } from './reporter.js';
+
+const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
+
+export const reportSarif: Reporter = (result, options) => {
+  const rules: ReportingDescriptor[] = result.rules.map((rule) => ({
+    id: rule.id,
+    name: rule.id.replace(/(^|-)(\w)/g, (_, _dash: string, c: string) => c.toUpperCase()),
+    shortDescription: { text: rule.docs.summary },
+    fullDescription: { text: rule.docs.why.replace(/\s*\n\s*/g, ' ') },
+    help: { text: rule.docs.safe, markdown: ruleMarkdown(rule) },
+    defaultConfiguration: { level: LEVEL[rule.severity] },
+    properties: { tags: ['postgresql', 'migrations'] },
+  }));
+  const ruleIndex = new Map(result.rules.map((rule, i) => [rule.id, i]));
+  const occurrences = new Map<string, number>();
+  const results: Result[] = result.diagnostics.map((d) => {
+    const key = [d.ruleId, d.file, normalise(d.statementText ?? d.message)].join('\u0000');
+    const occurrence = occurrences.get(key) ?? 0;
+    occurrences.set(key, occurrence + 1);
+    const sarifResult: Result = {
+      ruleId: d.ruleId,
+      level: LEVEL[d.severity],
+      message: { text: d.help ? `${d.message}\n${d.help}` : d.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: encodeURI(d.file), uriBaseId: '%SRCROOT%' },
+            region: { startLine: d.line, startColumn: d.column, endLine: d.endLine, endColumn: d.endColumn },
+          },
+        },
+      ],
+      partialFingerprints: {
+        'migsafe/v1': createHash('sha256').update(`${key}\u0000${occurrence}`).digest('hex').slice(0, 32),
+      },
+    };
+    const index = ruleIndex.get(d.ruleId);
+    if (index !== undefined) sarifResult.ruleIndex = index;
+    return sarifResult;
+  });
+  const log: Log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'migsafe', informationUri: 'https://www.npmjs.com/package/migsafe', semanticVersion: '0.1.0', rules } },
+        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(options.cwd.endsWith('/') ? options.cwd : `${options.cwd}/`).href } },
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+};
+
+function normalise(sql: string): string {
+  return sql.replace(/\s+/g, ' ').trim().toLowerCase();
+}

@@ -1,0 +1,49 @@
+// Human output in the style of rustc and Biome: location, severity and rule, the message, a code
+// frame with the statement underlined, the safe rewrite, a pointer to the docs, and a summary.
+import pc from 'picocolors';
+import { lineText } from '../sources/source-file.js';
+import type { Diagnostic } from '../engine/types.js';
+import type { Reporter } from './reporter.js';
+
+const MAX_FRAME_LINES = 6;
+
+export const reportText: Reporter = (result, options) => {
+  const c = pc.createColors(options.color);
+  const paint = { error: c.red, warning: c.yellow, info: c.blue } as const;
+  const out: string[] = [];
+  for (const d of result.diagnostics) {
+    out.push(`${c.bold(paint[d.severity](`${d.severity}[${d.ruleId}]`))}${c.bold(`: ${d.message}`)}`);
+    out.push(`${c.blue('  -->')} ${d.file}:${d.line}:${d.column}${d.migration ? c.dim(`  (migration ${d.migration}, ${d.section})`) : ''}`);
+    out.push(...codeFrame(d, c, paint[d.severity]));
+    if (d.help) {
+      const [first, ...rest] = d.help.split('\n');
+      out.push(`${c.blue('   =')} ${c.bold('help')}: ${first}`);
+      for (const line of rest) out.push(`           ${line.startsWith('  ') ? c.green(line) : line}`);
+    }
+    out.push(`${c.blue('   =')} ${c.bold('docs')}: npx migsafe explain ${d.ruleId}`);
+    out.push('');
+  }
+  const { errors, warnings, infos, files, migrations } = result.summary;
+  const problems = errors + warnings + infos;
+  const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info`;
+  const scope = `${files} file${files === 1 ? '' : 's'}, ${migrations} migration${migrations === 1 ? '' : 's'}`;
+  out.push(problems === 0 ? c.green(`✔ no problems in ${scope}`) : c.bold(`${errors ? c.red('✖') : c.yellow('⚠')} ${problems} problem${problems === 1 ? '' : 's'} (${counts}) in ${scope}`));
+  return `${out.join('\n')}\n`;
+};
+
+function codeFrame(d: Diagnostic, c: ReturnType<typeof pc.createColors>, paint: (s: string) => string): string[] {
+  if (!d.source) return [];
+  const last = Math.min(d.endLine, d.line + MAX_FRAME_LINES - 1);
+  const width = String(last).length;
+  const gutter = (n?: number) => c.blue(`${n === undefined ? ' '.repeat(width) : String(n).padStart(width)} |`);
+  const lines = [`  ${gutter()}`];
+  for (let n = d.line; n <= last; n++) {
+    const text = lineText(d.source, n).replace(/\t/g, ' ');
+    lines.push(`  ${gutter(n)} ${text}`);
+    const from = n === d.line ? d.column - 1 : text.length - text.trimStart().length;
+    const to = n === d.endLine ? Math.max(d.endColumn - 1, from + 1) : text.length;
+    if (to > from) lines.push(`  ${gutter()} ${' '.repeat(from)}${paint('^'.repeat(Math.max(1, to - from)))}`);
+  }
+  if (last < d.endLine) lines.push(`  ${gutter()} ${c.dim(`... ${d.endLine - last} more line${d.endLine - last === 1 ? '' : 's'}`)}`);
+  return lines;
+}

@@ -1,0 +1,25 @@
+// dbmate: `-- migrate:up` and `-- migrate:down` sections in one file; each runs in a transaction
+// unless its marker line says `transaction:false`. https://github.com/amacneil/dbmate#creating-migrations
+import path from 'node:path';
+import { markedFileMigration, splitByMarkers, type SqlLayout } from './layout.js';
+
+const MARKER = /^--\s*migrate:(up|down)\b/i;
+
+export const dbmateLayout: SqlLayout = {
+  name: 'dbmate',
+  claims: (directory, context) => directory.files.some((file) => /^--\s*migrate:up\b/im.test(context.read(file).text)),
+  read(directory, context) {
+    return directory.files.map((filePath) => {
+      const file = context.read(filePath);
+      const sections = splitByMarkers(file.text, (line) => {
+        const match = MARKER.exec(line);
+        return match ? (match[1]!.toLowerCase() as 'up' | 'down') : null;
+      });
+      const migration = markedFileMigration('dbmate', directory, file, sections, context, (section) =>
+        /transaction:\s*false/i.test(section.markerLine) ? 'none' : 'wrapped',
+      );
+      migration.id = path.basename(filePath).replace(/\.sql$/i, '');
+      return migration;
+    });
+  },
+};

@@ -1,0 +1,33 @@
+// The SQL layouts, in the order they are tried on a directory: the first that claims it reads it.
+// Layouts recognised by file names or side files come before those recognised by markers inside
+// files, and plain SQL comes last.
+import type { SqlLayout } from './layout.js';
+import { sqitchLayout } from './sqitch.js';
+import { prismaLayout } from './prisma.js';
+import { folderPerMigrationLayout } from './folder-per-migration.js';
+import { golangMigrateLayout } from './golang-migrate.js';
+import { flywayLayout } from './flyway.js';
+import { dbmateLayout } from './dbmate.js';
+import { gooseLayout } from './goose.js';
+import { nodePgMigrateSqlLayout } from './node-pg-migrate-sql.js';
+import { drizzleLayout } from './drizzle.js';
+import { atlasLayout } from './atlas.js';
+import { plainSqlLayout } from './plain-sql.js';
+
+export const sqlLayouts: SqlLayout[] = [
+  sqitchLayout,
+  prismaLayout,
+  folderPerMigrationLayout,
+  golangMigrateLayout,
+  flywayLayout,
+  dbmateLayout,
+  gooseLayout,
+  nodePgMigrateSqlLayout,
+  drizzleLayout,
+  atlasLayout,
+  plainSqlLayout,
+];
+
+export function layoutByName(name: string): SqlLayout | undefined {
+  return sqlLayouts.find((layout) => layout.name === name);
+}

@@ -1,0 +1,127 @@
+// The seam between discovery and the readers: a directory of migration files goes in, ordered
+// migrations (statements, halves, transaction modes) come out. One reader per layout.
+import path from 'node:path';
+import type { Migration, MigrationHalf, Section, SourceFile, Statement, TransactionMode } from '../engine/types.js';
+import { fileSlice, type ParseOptions, parseSqlChunk } from './sql-statements.js';
+
+export interface MigrationDirectory {
+  /** The directory whose migrations run in order (for Prisma: the `migrations` folder). */
+  dir: string;
+  /** Absolute paths of the migration files found under it, sorted. */
+  files: string[];
+}
+
+export interface ReadContext {
+  read(absPath: string): SourceFile;
+  exists(absPath: string): boolean;
+  parseOptions: ParseOptions;
+  /** Config: the runner wraps each plain file in a transaction. */
+  assumeInTransaction: boolean;
+}
+
+export interface SqlLayout {
+  /** Name shown in output and accepted by the `layout` config key. */
+  name: string;
+  /** Whether this layout owns the whole directory (by names, markers or side files). */
+  claims(directory: MigrationDirectory, context: ReadContext): boolean;
+  read(directory: MigrationDirectory, context: ReadContext): Migration[];
+  /** read() returns migrations in the runner's order; otherwise they are sorted by id. */
+  ordersItself?: boolean;
+}
+
+export function parseFileRange(
+  file: SourceFile,
+  start: number,
+  end: number,
+  context: ReadContext,
+): Statement[] {
+  return parseSqlChunk(fileSlice(file, start, end), context.parseOptions);
+}
+
+export function makeHalf(
+  section: Section,
+  file: SourceFile,
+  statements: Statement[],
+  transaction: TransactionMode,
+  anchorOffset = 0,
+): MigrationHalf {
+  return { section, files: [file], statements, transaction, anchor: { file, offset: anchorOffset } };
+}
+
+/** Migration ids sort the way the runners order them: numeric parts as numbers. */
+export function compareMigrationIds(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+export function sortMigrations(migrations: Migration[]): Migration[] {
+  return migrations.sort((a, b) => compareMigrationIds(a.id, b.id));
+}
+
+export function baseName(file: string): string {
+  return path.basename(file);
+}
+
+/** A half's text split at marker comment lines (dbmate, goose, node-pg-migrate). */
+export interface MarkedSection {
+  section: Section;
+  /** Offset of the marker line, where findings about the half are anchored. */
+  markerOffset: number;
+  markerLine: string;
+  start: number;
+  end: number;
+}
+
+export function splitByMarkers(
+  text: string,
+  markerOf: (line: string) => Section | null,
+): MarkedSection[] {
+  const sections: MarkedSection[] = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const section = markerOf(line.trim());
+    if (section) {
+      const current = sections[sections.length - 1];
+      if (current) current.end = offset;
+      sections.push({ section, markerOffset: offset, markerLine: line, start: offset + line.length + 1, end: text.length });
+    }
+    offset += line.length + 1;
+  }
+  const last = sections[sections.length - 1];
+  if (last) last.start = Math.min(last.start, text.length);
+  return sections;
+}
+
+/**
+ * Builds a migration from one file with up/down marker sections. Statements before the first
+ * marker belong to up, as the runners treat them.
+ */
+export function markedFileMigration(
+  layout: string,
+  directory: MigrationDirectory,
+  file: SourceFile,
+  sections: MarkedSection[],
+  context: ReadContext,
+  transactionOf: (section: MarkedSection) => TransactionMode,
+): Migration {
+  const up = sections.find((s) => s.section === 'up');
+  const down = sections.find((s) => s.section === 'down');
+  const upStart = up ? up.start : 0;
+  const upEnd = up ? up.end : down ? down.markerOffset : file.text.length;
+  const upHalf = makeHalf('up', file, parseFileRange(file, upStart, upEnd, context), up ? transactionOf(up) : 'wrapped', up?.markerOffset ?? 0);
+  const downHalf = down
+    ? makeHalf('down', file, parseFileRange(file, down.start, down.end, context), transactionOf(down), down.markerOffset)
+    : null;
+  return {
+    id: stripSqlExtension(path.basename(file.path)),
+    layout,
+    directory: directory.dir,
+    up: upHalf,
+    down: downHalf,
+    downExpected: true,
+    files: [file],
+  };
+}
+
+export function stripSqlExtension(name: string): string {
+  return name.replace(/\.sql$/i, '');
+}

@@ -1,0 +1,189 @@
+// Turns a piece of SQL text into statements with exact file locations, using PostgreSQL's own
+// parser (libpg-query). A statement that does not parse becomes a statement with a parseError,
+// and the statements around it are still returned, so one typo never hides other findings.
+import { parseSync, scanSync, type ScanToken } from 'libpg-query';
+import type { AstNode, SourceFile, Statement, StatementOrigin } from '../engine/types.js';
+import { expandProceduralBodies } from './plpgsql.js';
+
+export interface SqlChunk {
+  file: SourceFile;
+  /** The SQL text; for SQL files a verbatim slice of file.text. */
+  text: string;
+  /** Maps an offset into `text` to an offset into file.text. */
+  toFileOffset: (offset: number) => number;
+  origin?: StatementOrigin;
+}
+
+export interface ParseOptions {
+  /** Regexes for template placeholders, each replaced by an identifier of the same length. */
+  placeholders?: RegExp[];
+}
+
+/** A chunk that is a verbatim slice of its file starting at `start`. */
+export function fileSlice(file: SourceFile, start: number, end: number): SqlChunk {
+  return { file, text: file.text.slice(start, end), toFileOffset: (i) => start + i };
+}
+
+export function parseSqlChunk(chunk: SqlChunk, options: ParseOptions = {}): Statement[] {
+  const sql = fillPlaceholders(chunk.text, options.placeholders ?? []);
+  const bytes = byteOffsets(sql);
+  const origin = chunk.origin ?? 'top';
+  let statements: Statement[];
+  try {
+    const result = parseSync(sql);
+    statements = (result.stmts ?? []).map((raw) => {
+      const startByte = raw.stmt_location ?? 0;
+      const endByte = raw.stmt_len ? startByte + raw.stmt_len : bytes.byteLength;
+      return makeStatement(chunk, sql, bytes, startByte, endByte, raw.stmt as AstNode, origin, 0);
+    });
+  } catch {
+    statements = parsePieces(chunk, sql, bytes, origin);
+  }
+  return statements.flatMap((s) => [s, ...expandProceduralBodies(s, options)]);
+}
+
+function makeStatement(
+  chunk: SqlChunk,
+  sql: string,
+  bytes: ByteOffsets,
+  startByte: number,
+  endByte: number,
+  ast: AstNode | null,
+  origin: StatementOrigin,
+  // Byte offset of the text the AST was parsed from, relative to `sql`.
+  parseBaseByte: number,
+  parseError?: { message: string; byte: number },
+): Statement {
+  let start = bytes.toChar(startByte);
+  let end = bytes.toChar(endByte);
+  // Report spans without the trailing whitespace PostgreSQL counts into stmt_len.
+  while (end > start && /\s/.test(sql[end - 1]!)) end--;
+  while (start < end && /\s/.test(sql[start]!)) start++;
+  const fileStart = chunk.toFileOffset(start);
+  const fileEnd = chunk.toFileOffset(end);
+  return {
+    file: chunk.file,
+    span: { start: fileStart, end: Math.max(fileEnd, fileStart) },
+    text: sql.slice(start, end),
+    ast,
+    kind: ast ? Object.keys(ast)[0] ?? '' : '',
+    origin,
+    locate: (byteLocation) => chunk.toFileOffset(bytes.toChar(parseBaseByte + Math.max(0, byteLocation))),
+    parseError: parseError && {
+      message: parseError.message,
+      offset: chunk.toFileOffset(bytes.toChar(parseBaseByte + parseError.byte)),
+    },
+  };
+}
+
+/** The slow path, taken only when the whole chunk does not parse: split on top-level semicolons. */
+function parsePieces(chunk: SqlChunk, sql: string, bytes: ByteOffsets, origin: StatementOrigin): Statement[] {
+  const pieces = splitStatements(sql, bytes);
+  const statements: Statement[] = [];
+  for (const piece of pieces) {
+    const pieceText = bytes.sliceBytes(piece.start, piece.end);
+    try {
+      const result = parseSync(pieceText);
+      for (const raw of result.stmts ?? []) {
+        const startByte = piece.start + (raw.stmt_location ?? 0);
+        const endByte = raw.stmt_len ? startByte + raw.stmt_len : piece.end;
+        statements.push(makeStatement(chunk, sql, bytes, startByte, endByte, raw.stmt as AstNode, origin, piece.start));
+      }
+    } catch (error) {
+      const details = (error as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails;
+      const message = details?.message ?? (error as Error).message;
+      const cursor = Math.min(Math.max(details?.cursorPosition ?? 0, 0), piece.end - piece.start);
+      statements.push(
+        makeStatement(chunk, sql, bytes, piece.start, piece.end, null, origin, piece.start, { message, byte: cursor }),
+      );
+    }
+  }
+  return statements;
+}
+
+interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Statement boundaries in byte offsets: top-level semicolons found by PostgreSQL's own scanner,
+ * which knows quotes, dollar quotes and comments. `BEGIN ATOMIC ... END` bodies (SQL-standard
+ * function bodies) contain semicolons that do not end the statement.
+ */
+function splitStatements(sql: string, bytes: ByteOffsets): ByteRange[] {
+  let tokens: ScanToken[];
+  try {
+    tokens = scanSync(sql).tokens;
+  } catch {
+    // An unterminated quote or comment: PostgreSQL too would read the rest as one statement.
+    return [{ start: 0, end: bytes.byteLength }];
+  }
+  const ranges: ByteRange[] = [];
+  let start = -1;
+  let atomicDepth = 0;
+  let previous = '';
+  for (const token of tokens) {
+    const word = token.text.toLowerCase();
+    if (token.text === ';' && atomicDepth === 0) {
+      if (start >= 0) ranges.push({ start, end: token.end });
+      start = -1;
+      previous = '';
+      continue;
+    }
+    if (start < 0) start = token.start;
+    if (word === 'atomic' && previous === 'begin') atomicDepth++;
+    else if (atomicDepth > 0 && word === 'case') atomicDepth++;
+    else if (atomicDepth > 0 && word === 'end') atomicDepth--;
+    previous = word;
+  }
+  if (start >= 0) ranges.push({ start, end: bytes.byteLength });
+  return ranges;
+}
+
+/** Replaces each placeholder match with an identifier of the same length, so offsets stay put. */
+export function fillPlaceholders(sql: string, placeholders: RegExp[]): string {
+  let out = sql;
+  for (const pattern of placeholders) {
+    const global = pattern.global ? pattern : new RegExp(pattern.source, pattern.flags + 'g');
+    out = out.replace(global, (match) => (match.length === 1 ? 'x' : 'x' + '_'.repeat(match.length - 1)));
+  }
+  return out;
+}
+
+interface ByteOffsets {
+  byteLength: number;
+  toChar(byte: number): number;
+  sliceBytes(start: number, end: number): string;
+}
+
+/** libpg-query reports UTF-8 byte offsets; JavaScript strings index UTF-16 units. */
+function byteOffsets(sql: string): ByteOffsets {
+  const byteLength = Buffer.byteLength(sql, 'utf8');
+  if (byteLength === sql.length) {
+    return { byteLength, toChar: (b) => Math.min(b, sql.length), sliceBytes: (s, e) => sql.slice(s, e) };
+  }
+  const charAt = new Uint32Array(byteLength + 1);
+  let byte = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const code = sql.codePointAt(i)!;
+    const width = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    for (let k = 0; k < width; k++) charAt[byte + k] = i;
+    byte += width;
+    if (code >= 0x10000) i++;
+  }
+  charAt[byteLength] = sql.length;
+  const buffer = Buffer.from(sql, 'utf8');
+  return {
+    byteLength,
+    toChar: (b) => charAt[Math.min(Math.max(b, 0), byteLength)]!,
+    sliceBytes: (s, e) => buffer.subarray(s, e).toString('utf8'),
+  };
+}
+
+/** Dollar-quote tag that does not occur in `body`. */
+export function dollarQuote(body: string): string {
+  let tag = '$migsafe$';
+  for (let n = 1; body.includes(tag); n++) tag = `$migsafe${n}$`;
+  return tag;
+}
