@@ -73,8 +73,7 @@ UPDATE users SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000 AND toke
               node: def,
               data: { table, column, reason: 'an identity column fills every existing row', help: 'Add a nullable column, fill it in batches, then ALTER COLUMN ... ADD GENERATED ... AS IDENTITY.' },
             });
-          } else if (constraints.some((c) => c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v' && c.generated_kind !== 'ATTRIBUTE_IDENTITY_VIRTUAL')) {
-            if (/\bvirtual\b/i.test(ctx.statement.text)) continue;
+          } else if (constraints.some((c) => c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v')) {
             context.report({
               messageId: 'rewrite',
               node: def,

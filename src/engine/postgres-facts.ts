@@ -137,7 +137,8 @@ function lockStmtMode(mode: number | undefined): LockMode {
 
 export function dropTargets(drop: AstNode): string[] {
   return (drop.objects ?? []).map((object: AstNode) => {
-    const items: AstNode[] = object.List?.items ?? (object.String ? [object] : []);
+    // Tables and indexes are name lists, schemas a bare String, types a TypeName.
+    const items: AstNode[] = object.List?.items ?? object.TypeName?.names ?? (object.String ? [object] : []);
     const parts = items.map((i) => i.String?.sval ?? '');
     if (parts.length > 1 && parts[0] === 'public') parts.shift();
     return parts.join('.');

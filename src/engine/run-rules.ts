@@ -92,8 +92,9 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
     const catalogBefore = report ? catalog.clone() : catalog;
     // up changes the catalog for the migrations after it; down is judged against the state after
     // up, on a copy, because the next migration follows up, not down.
-    runHalf(migration, migration.up, catalog, report);
-    if (migration.down && report) runHalf(migration, migration.down, catalog.clone(), true);
+    const createdByUp = runHalf(migration, migration.up, catalog, report, new Set());
+    // Objects up created are this migration's own in down too: dropping them is the rollback.
+    if (migration.down && report) runHalf(migration, migration.down, catalog.clone(), true, createdByUp);
     if (report) {
       current = { migration, section: 'up' };
       const context: MigrationContext = { migration, pgVersion: options.pgVersion, catalogBefore };
@@ -105,8 +106,8 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
   }
   return { findings, errors };
 
-  function runHalf(migration: Migration, half: MigrationHalf, catalog: Catalog, report: boolean): void {
-    const newObjects = new Set<string>();
+  function runHalf(migration: Migration, half: MigrationHalf, catalog: Catalog, report: boolean, createdBefore: Set<string>): Set<string> {
+    const newObjects = new Set(createdBefore);
     const topLevel = half.statements.filter((s) => s.origin === 'top').length;
     const transactionIds = assignTransactions(half, topLevel);
     let lockTimeoutSet = options.lockTimeoutSetByRunner;
@@ -166,6 +167,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
       recordNewObjects(ast, newObjects);
       catalog.apply(ast);
     });
+    return newObjects;
   }
 }
 

@@ -36,7 +36,9 @@ export function parseSqlChunk(chunk: SqlChunk, options: ParseOptions = {}): Stat
       const endByte = raw.stmt_len ? startByte + raw.stmt_len : bytes.byteLength;
       return makeStatement(chunk, sql, bytes, startByte, endByte, raw.stmt as AstNode, origin, 0);
     });
-  } catch {
+  } catch (error) {
+    // libpg-query refuses text with no tokens (empty, or only comments): that is no statements.
+    if (/cannot be empty/i.test((error as Error).message)) return [];
     statements = parsePieces(chunk, sql, bytes, origin);
   }
   return statements.flatMap((s) => [s, ...expandProceduralBodies(s, options)]);

@@ -1,0 +1,47 @@
+// Every fixture file says, with `-- expect: rule-id` markers, exactly which findings each of its
+// lines produces; every finding must be expected and every expectation found.
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import fg from 'fast-glob';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/engine/config.js';
+import { lint, type LintResult } from '../src/engine/lint.js';
+import { loadRules } from '../src/engine/rules-registry.js';
+import { expectedFindings, fixturesDir } from './helpers.js';
+
+// sqitch verify scripts are checks run after deploy, not migrations: they are not linted.
+const fixtureFiles = fg.sync('**/*.sql', { cwd: fixturesDir, onlyFiles: true, ignore: ['**/verify/**'] }).sort();
+let result: LintResult;
+
+beforeAll(async () => {
+  const config = await loadConfig(fixturesDir, 'migsafe.config.json');
+  result = await lint({ paths: ['.'], cwd: fixturesDir, config });
+});
+
+describe('fixtures: findings equal the -- expect: markers', () => {
+  it.each(fixtureFiles)('%s', (file) => {
+    const actual = result.diagnostics
+      .filter((d) => d.file === file)
+      .map((d) => `${d.line}:${d.ruleId}`)
+      .sort();
+    expect(actual).toEqual(expectedFindings(path.join(fixturesDir, file)));
+  });
+
+  it('reads every fixture file and reports no internal error', () => {
+    expect(result.errors).toEqual([]);
+    expect(result.summary.files).toBe(fixtureFiles.length);
+  });
+});
+
+describe('every rule has fixtures it must flag and must not flag', async () => {
+  const rules = await loadRules();
+  it.each(rules.map((r) => r.id))('%s', (id) => {
+    const dir = path.join(fixturesDir, 'rules', id);
+    const markersIn = (sub: string) =>
+      readdirSync(path.join(dir, sub))
+        .filter((f) => statSync(path.join(dir, sub, f)).isFile() && f.endsWith('.sql'))
+        .flatMap((f) => expectedFindings(path.join(dir, sub, f)));
+    expect(markersIn('invalid').filter((m) => m.endsWith(`:${id}`)).length).toBeGreaterThan(0);
+    expect(markersIn('valid').filter((m) => m.endsWith(`:${id}`))).toEqual([]);
+  });
+});

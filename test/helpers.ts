@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lint, type LintRequest } from '../src/engine/lint.js';
+import type { LoadedConfig } from '../src/engine/config.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const fixturesDir = path.join(repoRoot, 'fixtures');
+export const corpusDir = path.resolve(repoRoot, '../shared/corpus');
+export const sarifSchemaPath = path.resolve(repoRoot, '../shared/schemas/sarif-schema-2.1.0.json');
+
+export const emptyConfig = (base: string): LoadedConfig => ({ config: {}, filepath: null, base });
+
+/** Lints with an explicit (default: empty) config, so no config file around the repo leaks in. */
+export function lintWith(request: LintRequest) {
+  const cwd = request.cwd ?? repoRoot;
+  return lint({ config: emptyConfig(cwd), ...request, cwd });
+}
+
+/** `-- expect: rule-a, rule-b` markers: the findings a fixture line must produce, exactly. */
+export function expectedFindings(file: string): string[] {
+  const expected: string[] = [];
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      const match = /--\s*expect:\s*([\w\-, ]+)/.exec(line);
+      if (!match) return;
+      for (const ruleId of match[1]!.split(',').map((s) => s.trim()).filter(Boolean)) expected.push(`${i + 1}:${ruleId}`);
+    });
+  return expected.sort();
+}
+
+export interface CliRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], options: { cwd?: string; input?: string } = {}): CliRun {
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'bin/migsafe.js'), ...args], {
+    cwd: options.cwd ?? repoRoot,
+    input: options.input,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+  });
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}

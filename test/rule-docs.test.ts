@@ -1,0 +1,53 @@
+// The examples in each rule's documentation are run: an invalid example must produce the rule, a
+// valid one must not. The docs cannot drift from the behaviour.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RuleExample } from '../src/engine/rule.js';
+import { ruleMarkdown } from '../src/engine/rule-docs.js';
+import { loadRules } from '../src/engine/rules-registry.js';
+import { lintWith } from './helpers.js';
+
+const rules = await loadRules();
+const scratch = mkdtempSync(path.join(tmpdir(), 'migsafe-docs-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Writes an example as dbmate migrations (explicit about transactions and down halves). */
+function writeExample(example: RuleExample, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const marker = example.transaction === 'wrapped' ? '' : ' transaction:false';
+  const file = (up: string, down?: string) =>
+    `-- migrate:up${marker}\n${up}\n${down === undefined ? '' : `-- migrate:down${marker}\n${down}\n`}`;
+  (example.before ?? []).forEach((sql, i) => writeFileSync(path.join(dir, `000${i}_before.sql`), file(sql)));
+  const target = path.join(dir, '0100_example.sql');
+  writeFileSync(target, file(example.sql, example.down));
+  return target;
+}
+
+async function ruleIdsFor(example: RuleExample, dir: string): Promise<string[]> {
+  const target = writeExample(example, dir);
+  const result = await lintWith({ paths: [target], cwd: dir, pgVersion: example.pgVersion ?? 15 });
+  expect(result.errors).toEqual([]);
+  return result.diagnostics.map((d) => d.ruleId);
+}
+
+describe.each(rules.map((r) => [r.id, r] as const))('%s docs', (id, rule) => {
+  it('has a summary, why, safe alternative, sources and both kinds of example', () => {
+    expect(rule.docs.summary.length).toBeGreaterThan(10);
+    expect(rule.docs.why.length).toBeGreaterThan(40);
+    expect(rule.docs.safe.length).toBeGreaterThan(20);
+    expect(rule.docs.sources.every((s) => s.startsWith('https://www.postgresql.org/docs/'))).toBe(true);
+    expect(rule.docs.examples.invalid.length).toBeGreaterThan(0);
+    expect(rule.docs.examples.valid.length).toBeGreaterThan(0);
+    expect(ruleMarkdown(rule)).toContain(`# ${id}`);
+  });
+
+  it.each(rule.docs.examples.invalid.map((e, i) => [i, e] as const))('invalid example %i is flagged', async (i, example) => {
+    expect(await ruleIdsFor(example, path.join(scratch, id, `invalid-${i}`))).toContain(id);
+  });
+
+  it.each(rule.docs.examples.valid.map((e, i) => [i, e] as const))('valid example %i is not flagged', async (i, example) => {
+    expect(await ruleIdsFor(example, path.join(scratch, id, `valid-${i}`))).not.toContain(id);
+  });
+});
