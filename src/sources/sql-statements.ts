@@ -61,6 +61,10 @@ function makeStatement(
   // Report spans without the trailing whitespace PostgreSQL counts into stmt_len.
   while (end > start && /\s/.test(sql[end - 1]!)) end--;
   while (start < end && /\s/.test(sql[start]!)) start++;
+  // The span ends with the statement's own semicolon, as a reader would underline it.
+  let after = end;
+  while (after < sql.length && /[ \t]/.test(sql[after]!)) after++;
+  if (sql[after] === ';' && end > start) end = after + 1;
   const fileStart = chunk.toFileOffset(start);
   const fileEnd = chunk.toFileOffset(end);
   return {
@@ -118,8 +122,9 @@ function splitStatements(sql: string, bytes: ByteOffsets): ByteRange[] {
   try {
     tokens = scanSync(sql).tokens;
   } catch {
-    // An unterminated quote or comment: PostgreSQL too would read the rest as one statement.
-    return [{ start: 0, end: bytes.byteLength }];
+    // libpg-query's scanner gives up on an unterminated quote or comment; split by hand instead,
+    // so the statements before it are still read (PostgreSQL too reads the rest as one statement).
+    return splitByHand(sql).map((r) => ({ start: Buffer.byteLength(sql.slice(0, r.start)), end: Buffer.byteLength(sql.slice(0, r.end)) }));
   }
   const ranges: ByteRange[] = [];
   let start = -1;
@@ -141,6 +146,40 @@ function splitStatements(sql: string, bytes: ByteOffsets): ByteRange[] {
   }
   if (start >= 0) ranges.push({ start, end: bytes.byteLength });
   return ranges;
+}
+
+/** Top-level semicolons by character offset, knowing quotes, dollar quotes and comments. */
+function splitByHand(sql: string): ByteRange[] {
+  const ranges: ByteRange[] = [];
+  let start = 0;
+  let i = 0;
+  const skipTo = (closing: string, from: number) => {
+    const at = sql.indexOf(closing, from);
+    return at < 0 ? sql.length : at + closing.length;
+  };
+  while (i < sql.length) {
+    const ch = sql[i]!;
+    if (ch === ';') {
+      ranges.push({ start, end: i + 1 });
+      start = i + 1;
+      i++;
+    } else if (ch === "'" || ch === '"') {
+      i++;
+      while (i < sql.length && !(sql[i] === ch && sql[i + 1] !== ch)) i += sql[i] === ch ? 2 : 1;
+      i++;
+    } else if (ch === '-' && sql[i + 1] === '-') {
+      i = skipTo('\n', i);
+    } else if (ch === '/' && sql[i + 1] === '*') {
+      i = skipTo('*/', i + 2);
+    } else if (ch === '$') {
+      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i, i + 64))?.[0];
+      i = tag ? skipTo(tag, i + tag.length) : i + 1;
+    } else {
+      i++;
+    }
+  }
+  if (sql.slice(start).trim()) ranges.push({ start, end: sql.length });
+  return ranges.filter((r) => sql.slice(r.start, r.end).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').trim() !== '');
 }
 
 /** Replaces each placeholder match with an identifier of the same length, so offsets stay put. */
