@@ -1,4 +1,4 @@
-import { relationName, walk } from '../src/engine/ast.js';
+import { columnConstraints, relationName } from '../src/engine/ast.js';
 import { defineRule, type StatementContext } from '../src/engine/rule.js';
 import type { AstNode } from '../src/engine/types.js';
 
@@ -32,10 +32,7 @@ ALTER TABLE orders ADD CONSTRAINT orders_user_fk
   },
   create(context) {
     const check = (node: AstNode, ctx: StatementContext) => {
-      const foreignKeys: AstNode[] = [];
-      walk(node, (type, value) => {
-        if (type === 'Constraint' && value.contype === 'CONSTR_FOREIGN') foreignKeys.push(value);
-      });
+      const foreignKeys = tableConstraints(node).filter((c) => c.contype === 'CONSTR_FOREIGN');
       if (!foreignKeys.length) return;
       const { statement } = ctx;
       const starts = foreignKeys.map((fk) => (typeof fk.location === 'number' ? statement.locate(fk.location) : statement.span.start));
@@ -50,3 +47,12 @@ ALTER TABLE orders ADD CONSTRAINT orders_user_fk
     return { CreateStmt: check, AlterTableStmt: check };
   },
 });
+
+/** Table and column constraints declared by CREATE TABLE or ALTER TABLE (ADD CONSTRAINT, ADD COLUMN). */
+function tableConstraints(node: AstNode): AstNode[] {
+  const definitions: AstNode[] = [
+    ...(node.tableElts ?? []),
+    ...(node.cmds ?? []).map((c: AstNode) => c.AlterTableCmd?.def).filter(Boolean),
+  ];
+  return definitions.flatMap((d) => (d.Constraint ? [d.Constraint] : d.ColumnDef ? columnConstraints(d.ColumnDef) : []));
+}

@@ -36,7 +36,7 @@ DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;
       DropStmt(node, ctx) {
         if (node.removeType !== 'OBJECT_INDEX' || node.concurrent) return;
         for (const index of dropTargets(node)) {
-          const table = ctx.catalog.indexes.get(index);
+          const table = ctx.catalog.indexTable(index);
           if (ctx.isNew(`index ${index}`) || (table && ctx.isNew(table))) continue;
           context.report({
             messageId: 'drop',

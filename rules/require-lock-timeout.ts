@@ -48,7 +48,7 @@ If your runner sets it for every migration, say so with \`"lockTimeoutSetByRunne
         const lock = tableLocks(ast).find((l) => blocksReadsOrWrites(l.mode) && !ctx.isNew(l.table.replace(/^index /, 'index ')) && !ctx.isNew(l.table));
         if (!lock) return;
         if (lock.table.startsWith('index ')) {
-          const table = ctx.catalog.indexes.get(lock.table.slice(6));
+          const table = ctx.catalog.indexTable(lock.table.slice(6));
           if (table && ctx.isNew(table)) return;
         }
         reported.add(ctx.migration);

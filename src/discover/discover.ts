@@ -31,12 +31,15 @@ export interface DiscoverOptions {
 export function discover(paths: string[], options: DiscoverOptions): Discovery {
   const { cwd } = options;
   const targets = new Set<string>();
+  // Directories walked whole: their migration directories need no second look for context.
+  const walked: string[] = [];
   for (const given of paths.length ? paths : ['.']) {
     const absolute = path.resolve(cwd, given);
     const kind = fileKind(absolute);
     if (kind === 'file') {
       targets.add(absolute);
     } else if (kind === 'dir') {
+      walked.push(absolute + path.sep);
       // onlyFiles: a directory whose name ends in .sql is not a migration file.
       for (const file of fg.sync('**/*.sql', { cwd: absolute, absolute: true, onlyFiles: true, ignore: IGNORE, dot: false })) {
         targets.add(path.normalize(file));
@@ -52,12 +55,15 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
     }
   }
   for (const extra of options.extraFiles ?? []) targets.add(extra);
-  filterTargets(targets, options);
+  const filtered = filterTargets(targets, options);
 
   const groups = new Map<string, Set<string>>();
   for (const target of targets) {
     const dir = migrationDirectoryOf(target);
-    if (!groups.has(dir)) groups.set(dir, new Set(contextFiles(dir)));
+    if (!groups.has(dir)) {
+      const complete = !filtered && walked.some((root) => (dir + path.sep).startsWith(root));
+      groups.set(dir, new Set(complete ? [] : contextFiles(dir)));
+    }
     groups.get(dir)!.add(target);
   }
   const directories = [...groups.entries()]
@@ -75,15 +81,17 @@ function fileKind(absolute: string): 'file' | 'dir' | null {
   }
 }
 
-function filterTargets(targets: Set<string>, options: DiscoverOptions): void {
+/** Applies the config's include/exclude globs; says whether any were given. */
+function filterTargets(targets: Set<string>, options: DiscoverOptions): boolean {
   const base = options.base ?? options.cwd;
   const include = options.include?.length ? picomatch(options.include, { dot: true }) : null;
   const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : null;
-  if (!include && !exclude) return;
+  if (!include && !exclude) return false;
   for (const target of [...targets]) {
     const rel = path.relative(base, target).split(path.sep).join('/');
     if ((include && !include(rel)) || (exclude && exclude(rel))) targets.delete(target);
   }
+  return true;
 }
 
 /**

@@ -27,26 +27,59 @@ export interface TableInfo {
 }
 
 export class Catalog {
-  readonly tables = new Map<string, TableInfo>();
+  // Own entries; null marks one deleted here while the parent still has it. A layer made by
+  // `layer()` reads through to its parent and copies a table before changing it, so judging a
+  // down half costs what the down half touches, not a copy of the whole schema.
+  private readonly tables = new Map<string, TableInfo | null>();
   /** Index name → table name. */
-  readonly indexes = new Map<string, string>();
+  private readonly indexes = new Map<string, string | null>();
   /** Enum type name → labels. */
-  readonly enums = new Map<string, string[]>();
+  private readonly enums = new Map<string, string[] | null>();
 
-  clone(): Catalog {
-    const copy = new Catalog();
-    for (const [name, table] of this.tables) copy.tables.set(name, structuredClone(table));
-    for (const [name, table] of this.indexes) copy.indexes.set(name, table);
-    for (const [name, labels] of this.enums) copy.enums.set(name, [...labels]);
-    return copy;
+  constructor(private readonly parent: Catalog | null = null) {}
+
+  /** A copy-on-write layer over this catalog: changes to it leave this one as it was. */
+  layer(): Catalog {
+    return new Catalog(this);
   }
 
   table(name: string): TableInfo | undefined {
-    return this.tables.get(name);
+    const own = this.tables.get(name);
+    if (own !== undefined) return own ?? undefined;
+    return this.parent?.table(name);
   }
 
   column(table: string, column: string): ColumnInfo | undefined {
-    return this.tables.get(table)?.columns.get(column);
+    return this.table(table)?.columns.get(column);
+  }
+
+  /** The table an index is on. */
+  indexTable(index: string): string | undefined {
+    const own = this.indexes.get(index);
+    if (own !== undefined) return own ?? undefined;
+    return this.parent?.indexTable(index);
+  }
+
+  enumLabels(type: string): string[] | undefined {
+    const own = this.enums.get(type);
+    if (own !== undefined) return own ?? undefined;
+    return this.parent?.enumLabels(type);
+  }
+
+  /** The table to change: this layer's own copy. */
+  private writableTable(name: string): TableInfo | undefined {
+    const own = this.tables.get(name);
+    if (own !== undefined) return own ?? undefined;
+    const inherited = this.parent?.table(name);
+    if (!inherited) return undefined;
+    const copy = structuredClone(inherited);
+    this.tables.set(name, copy);
+    return copy;
+  }
+
+  private deleteTable(name: string): void {
+    if (this.parent) this.tables.set(name, null);
+    else this.tables.delete(name);
   }
 
   /** Applies the effect of one parsed statement. Unknown statements change nothing. */
@@ -76,8 +109,9 @@ export class Catalog {
         this.enums.set(qualifiedName(node.typeName), stringList(node.vals));
         break;
       case 'AlterEnumStmt': {
-        const labels = this.enums.get(qualifiedName(node.typeName));
-        if (labels && node.newVal && !node.oldVal) labels.push(node.newVal);
+        const name = qualifiedName(node.typeName);
+        const labels = this.enumLabels(name);
+        if (labels && node.newVal && !node.oldVal) this.enums.set(name, [...labels, node.newVal]);
         break;
       }
     }
@@ -130,7 +164,7 @@ export class Catalog {
 
   private alterTable(node: AstNode): void {
     const name = relationName(node.relation);
-    let table = this.tables.get(name);
+    let table = this.writableTable(name);
     for (const item of node.cmds ?? []) {
       const cmd = item.AlterTableCmd;
       if (!cmd) continue;
@@ -178,15 +212,15 @@ export class Catalog {
   private rename(node: AstNode): void {
     if (node.renameType === 'OBJECT_TABLE') {
       const from = relationName(node.relation);
-      const table = this.tables.get(from);
+      const table = this.writableTable(from);
       const schema = node.relation?.schemaname && node.relation.schemaname !== 'public' ? `${node.relation.schemaname}.` : '';
       if (table) {
-        this.tables.delete(from);
+        this.deleteTable(from);
         table.name = schema + node.newname;
         this.tables.set(table.name, table);
       }
     } else if (node.renameType === 'OBJECT_COLUMN') {
-      const table = this.tables.get(relationName(node.relation));
+      const table = this.writableTable(relationName(node.relation));
       const column = table?.columns.get(node.subname);
       if (table && column) {
         table.columns.delete(node.subname);
@@ -198,9 +232,9 @@ export class Catalog {
 
   private drop(node: AstNode): void {
     for (const target of dropTargets(node)) {
-      if (node.removeType === 'OBJECT_TABLE') this.tables.delete(target);
-      else if (node.removeType === 'OBJECT_INDEX') this.indexes.delete(target);
-      else if (node.removeType === 'OBJECT_TYPE') this.enums.delete(target);
+      if (node.removeType === 'OBJECT_TABLE') this.deleteTable(target);
+      else if (node.removeType === 'OBJECT_INDEX') this.indexes.set(target, null);
+      else if (node.removeType === 'OBJECT_TYPE') this.enums.set(target, null);
     }
   }
 }

@@ -6,42 +6,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cosmiconfig } from 'cosmiconfig';
 import { Ajv, type ErrorObject } from 'ajv';
-import picomatch from 'picomatch';
-import type { Severity } from './types.js';
+import type { MigsafeConfig } from './config-settings.js';
 
-export type SeverityName = 'error' | 'warning' | 'warn' | 'info' | 'off';
-export type RuleSetting = SeverityName | [SeverityName, Record<string, unknown>?];
-
-export interface ConfigOverride {
-  files: string[];
-  layout?: string;
-  assumeInTransaction?: boolean;
-  lockTimeoutSetByRunner?: boolean;
-  pgVersion?: number;
-  rules?: Record<string, RuleSetting>;
-}
-
-export interface MigsafeConfig {
-  pgVersion?: number;
-  rules?: Record<string, RuleSetting>;
-  include?: string[];
-  exclude?: string[];
-  layout?: string;
-  assumeInTransaction?: boolean;
-  lockTimeoutSetByRunner?: boolean;
-  placeholders?: string[];
-  overrides?: ConfigOverride[];
-}
+export type { MigsafeConfig, RuleSetting, SeverityName, ConfigOverride, DirectorySettings } from './config-settings.js';
+export { DEFAULT_PLACEHOLDERS, settingsFor } from './config-settings.js';
 
 export class ConfigError extends Error {}
 
-export interface LoadedConfig {
-  config: MigsafeConfig;
-  /** The config file, or null when none was found. */
-  filepath: string | null;
-  /** Directory that globs in the config are relative to. */
-  base: string;
-}
+export type { LoadedConfig } from './config-settings.js';
+import type { LoadedConfig } from './config-settings.js';
 
 const SEARCH_PLACES = [
   'package.json',
@@ -108,56 +81,3 @@ function describeError(error: ErrorObject | undefined): string {
   return `"${key || '(root)'}" ${error.message ?? 'is invalid'}`;
 }
 
-export function normaliseSeverity(name: SeverityName): Severity | 'off' {
-  return name === 'warn' ? 'warning' : name;
-}
-
-export interface DirectorySettings {
-  pgVersion: number;
-  layout?: string;
-  assumeInTransaction: boolean;
-  lockTimeoutSetByRunner: boolean;
-  severities: Map<string, Severity | 'off'>;
-  ruleOptions: Record<string, Record<string, unknown>>;
-}
-
-/** The settings for one migration directory: the config, its matching overrides, then the CLI. */
-export function settingsFor(
-  loaded: LoadedConfig,
-  dir: string,
-  cli: { pgVersion?: number; rules?: Record<string, Severity | 'off'> },
-): DirectorySettings {
-  const { config } = loaded;
-  const settings: DirectorySettings = {
-    pgVersion: config.pgVersion ?? 15,
-    layout: config.layout,
-    assumeInTransaction: config.assumeInTransaction ?? false,
-    lockTimeoutSetByRunner: config.lockTimeoutSetByRunner ?? false,
-    severities: new Map(),
-    ruleOptions: {},
-  };
-  const applyRules = (rules: Record<string, RuleSetting> | undefined) => {
-    for (const [id, setting] of Object.entries(rules ?? {})) {
-      const [severity, options] = Array.isArray(setting) ? setting : [setting];
-      settings.severities.set(id, normaliseSeverity(severity));
-      if (options) settings.ruleOptions[id] = options;
-    }
-  };
-  applyRules(config.rules);
-  const rel = path.relative(loaded.base, dir).split(path.sep).join('/') || '.';
-  for (const override of config.overrides ?? []) {
-    // An override glob names files; a directory matches when a file directly in it would.
-    const matches = picomatch(override.files, { dot: true });
-    if (!matches(`${rel}/x.sql`) && !matches(rel) && !matches(`${rel}/x/migration.sql`)) continue;
-    if (override.layout) settings.layout = override.layout;
-    if (override.assumeInTransaction !== undefined) settings.assumeInTransaction = override.assumeInTransaction;
-    if (override.lockTimeoutSetByRunner !== undefined) settings.lockTimeoutSetByRunner = override.lockTimeoutSetByRunner;
-    if (override.pgVersion !== undefined) settings.pgVersion = override.pgVersion;
-    applyRules(override.rules);
-  }
-  if (cli.pgVersion !== undefined) settings.pgVersion = cli.pgVersion;
-  for (const [id, severity] of Object.entries(cli.rules ?? {})) settings.severities.set(id, severity);
-  return settings;
-}
-
-export const DEFAULT_PLACEHOLDERS = ['\\{\\{[^}]*\\}\\}'];

@@ -1,17 +1,13 @@
 // The whole pipeline for one run: discover → sources → rules → suppressions → diagnostics.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadModule } from 'libpg-query';
 import { discover } from '../discover/discover.js';
-import { sqlLayouts, layoutByName } from '../sources/index.js';
 import { makeSourceFile, positionAt, readSourceFile } from '../sources/source-file.js';
-import { sortMigrations, type ReadContext } from '../sources/layout.js';
-import { ConfigError, DEFAULT_PLACEHOLDERS, loadConfig, settingsFor, type LoadedConfig } from './config.js';
+import { ConfigError, loadConfig, type LoadedConfig } from './config.js';
+import { runJobs, type DirectoryJob } from './lint-directories.js';
 import type { RuleModule } from './rule.js';
 import { loadRules } from './rules-registry.js';
-import { runRules } from './run-rules.js';
 import { applySuppressions } from './suppressions.js';
-import type { Diagnostic, Finding, Migration, Severity, SourceFile } from './types.js';
+import type { Diagnostic, Finding, Severity, SourceFile } from './types.js';
 
 export interface LintRequest {
   paths: string[];
@@ -40,12 +36,10 @@ export interface LintResult {
   /** Internal errors; the CLI exits 2 when there are any. */
   errors: string[];
   rules: RuleModule[];
-  migrations: Migration[];
 }
 
 export async function lint(request: LintRequest): Promise<LintResult> {
   const cwd = request.cwd ?? process.cwd();
-  await loadModule();
   const rules = await loadRules();
   const knownRules = new Set(rules.map((r) => r.id));
   for (const id of Object.keys(request.rules ?? {})) {
@@ -64,47 +58,37 @@ export async function lint(request: LintRequest): Promise<LintResult> {
     extraFiles: stdinPath ? [stdinPath] : [],
   });
 
+  const job: DirectoryJob = {
+    cwd,
+    directories: discovery.directories,
+    targets: [...discovery.targets],
+    config: { config: loaded.config, filepath: loaded.filepath, base: loaded.base },
+    cli: { pgVersion: request.pgVersion, rules: request.rules },
+    stdin: stdinPath ? { path: stdinPath, text: request.stdin!.text } : undefined,
+  };
+  const results = await runJobs(job);
   const files = new Map<string, SourceFile>();
-  const errors: string[] = [];
   const findings: Finding[] = [];
-  const migrations: Migration[] = [];
-  const placeholders = (loaded.config.placeholders ?? DEFAULT_PLACEHOLDERS).map((p) => new RegExp(p, 'g'));
-
-  for (const directory of discovery.directories) {
-    const settings = settingsFor(loaded, directory.dir, { pgVersion: request.pgVersion, rules: request.rules });
-    const context: ReadContext = {
-      read(absPath) {
-        let file = files.get(absPath);
-        if (!file) {
-          file = absPath === stdinPath ? makeSourceFile(absPath, request.stdin!.text, cwd) : readSourceFile(absPath, cwd);
-          files.set(absPath, file);
-        }
-        return file;
-      },
-      exists: (absPath) => absPath === stdinPath || existsSync(absPath),
-      parseOptions: { placeholders },
-      assumeInTransaction: settings.assumeInTransaction,
-    };
-    let directoryMigrations: Migration[];
-    try {
-      const layout = (settings.layout && layoutByName(settings.layout)) || sqlLayouts.find((l) => l.claims(directory, context))!;
-      directoryMigrations = layout.read(directory, context);
-      if (!layout.ordersItself) sortMigrations(directoryMigrations);
-    } catch (error) {
-      errors.push(`cannot read ${path.relative(cwd, directory.dir) || '.'}: ${(error as Error).message}`);
-      continue;
-    }
-    const isTarget = (migration: Migration) => migration.files.some((f) => discovery.targets.has(f.path));
-    const result = runRules(directoryMigrations, rules, {
-      pgVersion: settings.pgVersion,
-      severities: settings.severities,
-      ruleOptions: settings.ruleOptions,
-      lockTimeoutSetByRunner: settings.lockTimeoutSetByRunner,
-      isTarget,
-    });
-    findings.push(...result.findings);
+  const errors: string[] = [];
+  let migrationCount = 0;
+  let statements = 0;
+  for (const result of results) {
+    for (const [filePath, file] of result.files ?? []) files.set(filePath, file);
     errors.push(...result.errors);
-    migrations.push(...directoryMigrations.filter(isTarget));
+    migrationCount += result.migrations;
+    statements += result.statements;
+  }
+  const fileFor = (filePath: string): SourceFile => {
+    let file = files.get(filePath);
+    if (!file) {
+      file = filePath === stdinPath ? makeSourceFile(filePath, request.stdin!.text, cwd) : readSourceFile(filePath, cwd);
+      files.set(filePath, file);
+    }
+    return file;
+  };
+  for (const result of results) {
+    for (const finding of result.findings) findings.push({ ...finding, file: fileFor(finding.file) });
+    for (const filePath of result.filesRead) fileFor(filePath);
   }
 
   const targetFiles = [...files.values()].filter((f) => discovery.targets.has(f.path));
@@ -116,12 +100,11 @@ export async function lint(request: LintRequest): Promise<LintResult> {
     normaliseUnused(unusedSeverity, rules.find((r) => r.id === 'unused-suppression')?.severity ?? 'warning'),
   );
   const diagnostics = kept.map(toDiagnostic).sort(compareDiagnostics);
-  const statements = migrations.reduce((n, m) => n + m.up.statements.length + (m.down?.statements.length ?? 0), 0);
   return {
     diagnostics,
     summary: {
       files: targetFiles.length,
-      migrations: migrations.length,
+      migrations: migrationCount,
       statements,
       errors: diagnostics.filter((d) => d.severity === 'error').length,
       warnings: diagnostics.filter((d) => d.severity === 'warning').length,
@@ -129,7 +112,6 @@ export async function lint(request: LintRequest): Promise<LintResult> {
     },
     errors,
     rules,
-    migrations,
   };
 }
 

@@ -76,7 +76,6 @@ export interface ReportDescriptor {
 export interface MigrationContext {
   migration: Migration;
   pgVersion: number;
-  catalogBefore: Catalog;
 }
 
 export type StatementVisitor = (node: AstNode, context: StatementContext) => void;

@@ -89,15 +89,14 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
   const catalog = new Catalog();
   for (const migration of migrations) {
     const report = options.isTarget(migration);
-    const catalogBefore = report ? catalog.clone() : catalog;
     // up changes the catalog for the migrations after it; down is judged against the state after
     // up, on a copy, because the next migration follows up, not down.
     const createdByUp = runHalf(migration, migration.up, catalog, report, new Set());
     // Objects up created are this migration's own in down too: dropping them is the rollback.
-    if (migration.down && report) runHalf(migration, migration.down, catalog.clone(), true, createdByUp);
+    if (migration.down && report) runHalf(migration, migration.down, catalog.layer(), true, createdByUp);
     if (report) {
       current = { migration, section: 'up' };
-      const context: MigrationContext = { migration, pgVersion: options.pgVersion, catalogBefore };
+      const context: MigrationContext = { migration, pgVersion: options.pgVersion };
       for (const rule of active) {
         if (rule.module.checkMigration) call(rule, () => rule.module.checkMigration!(context, rule.context), migration.id);
       }
@@ -135,7 +134,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           catalog,
           pgVersion: options.pgVersion,
           inTransaction: transactionId !== null,
-          transactionReason: transactionReasonOf(half, statement, transactionIds, index),
+          transactionReason: transactionReasonOf(half, statement, transactionId),
           transactionId,
           transactionIds,
           lockTimeoutSet,
@@ -205,14 +204,12 @@ function assignTransactions(half: MigrationHalf, topLevel: number): (number | nu
   return ids;
 }
 
-function transactionReasonOf(half: MigrationHalf, statement: Statement, ids: (number | null)[], index: number): string {
-  if (ids[index] === null) return '';
+function transactionReasonOf(half: MigrationHalf, statement: Statement, transactionId: number | null): string {
+  if (transactionId === null) return '';
   if (statement.origin === 'do-block') return 'a DO block runs as one statement, inside a transaction';
   if (statement.origin === 'function-body') return 'a function body always runs inside a transaction';
-  const explicitBegin = half.statements
-    .slice(0, index + 1)
-    .some((s) => s.origin === 'top' && ids[half.statements.indexOf(s)] === ids[index] && /^TRANS_STMT_(BEGIN|START)$/.test(s.ast?.TransactionStmt?.kind ?? ''));
-  if (explicitBegin && half.transaction === 'none') return 'it follows an explicit BEGIN';
+  // Where the runner opens no transaction, only an explicit BEGIN can have opened this one.
+  if (half.transaction === 'none') return 'it follows an explicit BEGIN';
   return TRANSACTION_REASON[half.transaction] ?? 'it runs in a transaction';
 }
 

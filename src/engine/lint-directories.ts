@@ -1,0 +1,98 @@
+// The per-directory work of a run (read with the layout, replay, run the rules), with inputs and
+// outputs that could cross a worker thread (see runJobs).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadModule } from 'libpg-query';
+import { layoutByName, sqlLayouts } from '../sources/index.js';
+import { sortMigrations, type MigrationDirectory, type ReadContext } from '../sources/layout.js';
+import { makeSourceFile, readSourceFile } from '../sources/source-file.js';
+import { DEFAULT_PLACEHOLDERS, settingsFor, type LoadedConfig } from './config-settings.js';
+import { loadRules } from './rules-registry.js';
+import { runRules } from './run-rules.js';
+import type { Finding, Migration, Severity, SourceFile } from './types.js';
+
+export interface DirectoryJob {
+  cwd: string;
+  directories: MigrationDirectory[];
+  /** Files whose migrations are reported (absolute paths). */
+  targets: string[];
+  config: LoadedConfig;
+  cli: { pgVersion?: number; rules?: Record<string, Severity | 'off'> };
+  stdin?: { path: string; text: string };
+}
+
+/** A finding whose file is named by its absolute path. */
+export type PortableFinding = Omit<Finding, 'file'> & { file: string };
+
+export interface DirectoryJobResult {
+  findings: PortableFinding[];
+  errors: string[];
+  migrations: number;
+  statements: number;
+  /** Target files read. */
+  filesRead: string[];
+  /** The files themselves, when the job ran in this thread (not portable). */
+  files?: Map<string, SourceFile>;
+}
+
+export async function lintDirectories(job: DirectoryJob): Promise<DirectoryJobResult> {
+  await loadModule();
+  const rules = await loadRules();
+  const targets = new Set(job.targets);
+  const files = new Map<string, SourceFile>();
+  const placeholders = (job.config.config.placeholders ?? DEFAULT_PLACEHOLDERS).map((p) => new RegExp(p, 'g'));
+  const result: DirectoryJobResult = { findings: [], errors: [], migrations: 0, statements: 0, filesRead: [] };
+
+  for (const directory of job.directories) {
+    const settings = settingsFor(job.config, directory.dir, job.cli);
+    const context: ReadContext = {
+      read(absPath) {
+        let file = files.get(absPath);
+        if (!file) {
+          file = absPath === job.stdin?.path ? makeSourceFile(absPath, job.stdin.text, job.cwd) : readSourceFile(absPath, job.cwd);
+          files.set(absPath, file);
+        }
+        return file;
+      },
+      exists: (absPath) => absPath === job.stdin?.path || existsSync(absPath),
+      parseOptions: { placeholders },
+      assumeInTransaction: settings.assumeInTransaction,
+    };
+    let migrations: Migration[];
+    try {
+      const layout = (settings.layout && layoutByName(settings.layout)) || sqlLayouts.find((l) => l.claims(directory, context))!;
+      migrations = layout.read(directory, context);
+      if (!layout.ordersItself) sortMigrations(migrations);
+    } catch (error) {
+      result.errors.push(`cannot read ${path.relative(job.cwd, directory.dir) || '.'}: ${(error as Error).message}`);
+      continue;
+    }
+    const isTarget = (migration: Migration) => migration.files.some((f) => targets.has(f.path));
+    const run = runRules(migrations, rules, {
+      pgVersion: settings.pgVersion,
+      severities: settings.severities,
+      ruleOptions: settings.ruleOptions,
+      lockTimeoutSetByRunner: settings.lockTimeoutSetByRunner,
+      isTarget,
+    });
+    for (const finding of run.findings) result.findings.push({ ...finding, file: finding.file.path });
+    result.errors.push(...run.errors);
+    for (const migration of migrations.filter(isTarget)) {
+      result.migrations++;
+      result.statements += migration.up.statements.length + (migration.down?.statements.length ?? 0);
+    }
+  }
+  result.filesRead = [...files.keys()].filter((f) => targets.has(f));
+  result.files = files;
+  return result;
+}
+
+/**
+ * Runs the job. One thread: on this project's 2-core machines, splitting the directories between
+ * the main thread and a worker thread was measured no faster (1.31 s both ways over the corpus),
+ * as the two threads slow each other down (allocation-heavy AST work, shared GC). The job's inputs
+ * and outputs stay portable so that a machine where threads pay can split it.
+ */
+export async function runJobs(job: DirectoryJob): Promise<DirectoryJobResult[]> {
+  return [await lintDirectories(job)];
+}
