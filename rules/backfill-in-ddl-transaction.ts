@@ -1,4 +1,5 @@
 import { relationName } from '../src/engine/ast.js';
+import { lockWithArticle } from '../src/engine/postgres-facts.js';
 import { defineRule, type StatementContext } from '../src/engine/rule.js';
 
 export default defineRule({
@@ -30,7 +31,7 @@ WHERE id IN (SELECT id FROM users WHERE normalized_email IS NULL LIMIT 10000);
   },
   messages: {
     backfill: {
-      message: '{{verb}} on "{{table}}" runs in the same transaction as the statement at line {{line}}, which holds a {{mode}} lock on it until COMMIT: the table stays locked for the whole backfill.',
+      message: '{{verb}} on "{{table}}" runs in the same transaction as the statement at line {{line}}, which holds {{mode}} lock on it until COMMIT: the table stays locked for the whole backfill.',
       help: 'Commit the DDL first, then backfill in batches in separate short transactions (a later migration or a job).',
     },
   },
@@ -41,7 +42,7 @@ WHERE id IN (SELECT id FROM users WHERE normalized_email IS NULL LIMIT 10000);
       const held = ctx.heldLocks.get(table);
       if (!held || ctx.isNew(table)) return;
       const line = held.statement.file.text.slice(0, held.statement.span.start).split('\n').length;
-      context.report({ messageId: 'backfill', data: { verb, table, line, mode: held.mode } });
+      context.report({ messageId: 'backfill', data: { verb, table, line, mode: lockWithArticle(held.mode) } });
     };
     return {
       UpdateStmt: (node, ctx) => check('UPDATE', node.relation, ctx),

@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { tableLocks } from '../src/engine/postgres-facts.js';
+import { lockWithArticle, tableLocks } from '../src/engine/postgres-facts.js';
 
 export default defineRule({
   id: 'lock-table',
@@ -23,7 +23,7 @@ SET lock_timeout = '5s';
   },
   messages: {
     lock: {
-      message: 'LOCK TABLE "{{table}}" holds a {{mode}} lock until the end of the transaction.',
+      message: 'LOCK TABLE "{{table}}" holds {{mode}} lock until the end of the transaction.',
       help: "Drop the explicit lock; set a lock_timeout (SET lock_timeout = '5s') so the statements that need a lock fail fast instead of queueing traffic.",
     },
   },
@@ -31,7 +31,7 @@ SET lock_timeout = '5s';
     return {
       LockStmt(node) {
         for (const lock of tableLocks({ LockStmt: node })) {
-          context.report({ messageId: 'lock', data: { table: lock.table, mode: lock.mode } });
+          context.report({ messageId: 'lock', data: { table: lock.table, mode: lockWithArticle(lock.mode) } });
         }
       },
     };

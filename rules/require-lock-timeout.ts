@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { blocksReadsOrWrites, tableLocks } from '../src/engine/postgres-facts.js';
+import { blocksReadsOrWrites, tableLocks, lockWithArticle } from '../src/engine/postgres-facts.js';
 import type { Migration } from '../src/engine/types.js';
 
 export default defineRule({
@@ -36,7 +36,7 @@ If your runner sets it for every migration, say so with \`"lockTimeoutSetByRunne
   },
   messages: {
     missing: {
-      message: 'This takes {{article}} {{mode}} lock on "{{table}}" with no lock_timeout set: if it has to wait, every query on "{{table}}" queues behind it.',
+      message: 'This takes {{mode}} lock on "{{table}}" with no lock_timeout set: if it has to wait, every query on "{{table}}" queues behind it.',
       help: "Set a lock_timeout before the first statement that locks, and retry on timeout:\n  SET lock_timeout = '5s';",
     },
   },
@@ -52,7 +52,7 @@ If your runner sets it for every migration, say so with \`"lockTimeoutSetByRunne
           if (table && ctx.isNew(table)) return;
         }
         reported.add(ctx.migration);
-        context.report({ messageId: 'missing', data: { article: /^[AEIOU]/.test(lock.mode) ? 'an' : 'a', mode: lock.mode, table: lock.table } });
+        context.report({ messageId: 'missing', data: { mode: lockWithArticle(lock.mode), table: lock.table } });
       },
     };
   },

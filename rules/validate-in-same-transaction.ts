@@ -1,4 +1,5 @@
 import { relationName } from '../src/engine/ast.js';
+import { lockWithArticle } from '../src/engine/postgres-facts.js';
 import { defineRule } from '../src/engine/rule.js';
 
 export default defineRule({
@@ -34,7 +35,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
   },
   messages: {
     sameTransaction: {
-      message: 'VALIDATE CONSTRAINT "{{constraint}}" runs in the same transaction as {{earlier}} (line {{line}}), which holds a {{mode}} lock on "{{table}}" until COMMIT: the validation scan runs under that lock.',
+      message: 'VALIDATE CONSTRAINT "{{constraint}}" runs in the same transaction as {{earlier}} (line {{line}}), which holds {{mode}} lock on "{{table}}" until COMMIT: the validation scan runs under that lock.',
       help: 'Move the VALIDATE into a separate migration, so it runs under SHARE UPDATE EXCLUSIVE only:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{constraint}};',
     },
   },
@@ -54,7 +55,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
           const addsIt = new RegExp(`\\bconstraint\\s+"?${cmd.name}"?`, 'i').test(held.statement.text);
           context.report({
             messageId: 'sameTransaction',
-            data: { constraint: cmd.name, table, mode: held.mode, line, earlier: addsIt ? 'the statement that added it' : 'an earlier statement' },
+            data: { constraint: cmd.name, table, mode: lockWithArticle(held.mode), line, earlier: addsIt ? 'the statement that added it' : 'an earlier statement' },
           });
         }
       },

@@ -14,6 +14,11 @@ export type LockMode =
   | 'EXCLUSIVE'
   | 'ACCESS EXCLUSIVE';
 
+/** `an ACCESS EXCLUSIVE`, `a SHARE`: the mode with its article, for messages. */
+export function lockWithArticle(mode: string): string {
+  return `${/^[AEIOU]/.test(mode) ? 'an' : 'a'} ${mode}`;
+}
+
 /** Modes that conflict with ROW EXCLUSIVE (writes) or ACCESS SHARE (reads). */
 export function blocksReadsOrWrites(mode: LockMode): boolean {
   return mode === 'SHARE' || mode === 'SHARE ROW EXCLUSIVE' || mode === 'EXCLUSIVE' || mode === 'ACCESS EXCLUSIVE';

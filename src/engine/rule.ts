@@ -114,8 +114,3 @@ export function defineRule(rule: RuleModule): RuleModule {
 export function fillTemplate(template: string, data: Record<string, string | number> = {}): string {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => (key in data ? String(data[key]) : whole));
 }
-
-/** Where a rule's generated documentation page lives in the package. */
-export function ruleDocsPath(ruleId: string): string {
-  return `docs/rules/${ruleId}.md`;
-}

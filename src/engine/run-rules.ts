@@ -64,8 +64,8 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
         findings.push({
           ruleId: module.id,
           severity,
-          message: fillTemplate(template.message, descriptor.data),
-          help: template.help ? fillTemplate(template.help, descriptor.data) : undefined,
+          message: restorePlaceholders(fillTemplate(template.message, descriptor.data), statement),
+          help: template.help ? restorePlaceholders(fillTemplate(template.help, descriptor.data), statement) : undefined,
           file,
           span: { start, end },
           migration: current.migration.id,
@@ -243,6 +243,14 @@ function recordNewObjects(ast: AstNode, newObjects: Set<string>): void {
   else if (ast.RenameStmt?.renameType === 'OBJECT_TABLE' && newObjects.has(relationName(ast.RenameStmt.relation))) {
     newObjects.add(ast.RenameStmt.newname);
   }
+}
+
+/** Messages name objects as the migration spells them, template placeholders included. */
+function restorePlaceholders(text: string, statement: Statement | undefined): string {
+  if (!statement?.placeholders) return text;
+  let out = text;
+  for (const [identifier, original] of statement.placeholders) out = out.split(identifier).join(original);
+  return out;
 }
 
 function lineEnd(text: string, offset: number): number {

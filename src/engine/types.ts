@@ -49,6 +49,8 @@ export interface Statement {
   /** Maps an AST `location` (a byte offset into the parsed text) to a file offset. */
   locate: (byteLocation: number) => number;
   parseError?: { message: string; offset: number };
+  /** Template placeholders replaced before parsing: filled identifier → the original text. */
+  placeholders?: Map<string, string>;
 }
 
 export interface MigrationHalf {

@@ -25,7 +25,8 @@ export function fileSlice(file: SourceFile, start: number, end: number): SqlChun
 }
 
 export function parseSqlChunk(chunk: SqlChunk, options: ParseOptions = {}): Statement[] {
-  const sql = fillPlaceholders(chunk.text, options.placeholders ?? []);
+  const filled = new Map<string, string>();
+  const sql = fillPlaceholders(chunk.text, options.placeholders ?? [], filled);
   const bytes = byteOffsets(sql);
   const origin = chunk.origin ?? 'top';
   let statements: Statement[];
@@ -41,6 +42,7 @@ export function parseSqlChunk(chunk: SqlChunk, options: ParseOptions = {}): Stat
     if (/cannot be empty/i.test((error as Error).message)) return [];
     statements = parsePieces(chunk, sql, bytes, origin);
   }
+  if (filled.size) for (const statement of statements) statement.placeholders = filled;
   return statements.flatMap((s) => [s, ...expandProceduralBodies(s, options)]);
 }
 
@@ -183,11 +185,15 @@ function splitByHand(sql: string): ByteRange[] {
 }
 
 /** Replaces each placeholder match with an identifier of the same length, so offsets stay put. */
-export function fillPlaceholders(sql: string, placeholders: RegExp[]): string {
+export function fillPlaceholders(sql: string, placeholders: RegExp[], filled?: Map<string, string>): string {
   let out = sql;
   for (const pattern of placeholders) {
     const global = pattern.global ? pattern : new RegExp(pattern.source, pattern.flags + 'g');
-    out = out.replace(global, (match) => (match.length === 1 ? 'x' : 'x' + '_'.repeat(match.length - 1)));
+    out = out.replace(global, (match) => {
+      const identifier = match.length === 1 ? 'x' : 'x' + '_'.repeat(match.length - 1);
+      if (filled && !filled.has(identifier)) filled.set(identifier, match);
+      return identifier;
+    });
   }
   return out;
 }

@@ -1,0 +1,44 @@
+// npm run bench: lints the real-world corpus (../shared/corpus) and the fixtures, each in fresh
+// processes, and prints files, statements, wall time (median of runs, whole CLI process included)
+// and peak memory. Figures, not assertions: compare them across commits.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const targets = [
+  ['corpus (../shared/corpus)', path.resolve(root, '../shared/corpus')],
+  ['fixtures', path.join(root, 'fixtures')],
+];
+
+execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+for (const [name, dir] of targets) {
+  if (!existsSync(dir)) {
+    console.log(`${name}: skipped (${dir} is absent)`);
+    continue;
+  }
+  const measures = [];
+  const walls = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const child = spawnSync(process.execPath, [path.join(root, 'bench/measure.js'), dir], { encoding: 'utf8' });
+    walls.push(performance.now() - started);
+    if (child.status !== 0) throw new Error(`bench run failed: ${child.stderr}`);
+    measures.push(JSON.parse(child.stdout));
+  }
+  const last = measures[measures.length - 1];
+  const wall = median(walls);
+  console.log(`\n${name}`);
+  console.log(`  files            ${last.files}`);
+  console.log(`  migrations       ${last.migrations}`);
+  console.log(`  statements       ${last.statements}`);
+  console.log(`  findings         ${last.findings} (syntax errors ${last.syntaxErrors}, internal errors ${last.internalErrors})`);
+  console.log(`  wall time        ${(wall / 1000).toFixed(2)} s  (median of ${runs} fresh processes; lint() alone ${(median(measures.map((m) => m.lintMs)) / 1000).toFixed(2)} s)`);
+  console.log(`  throughput       ${Math.round(last.statements / (wall / 1000))} statements/s`);
+  console.log(`  peak memory      ${Math.max(...measures.map((m) => m.peakRssMb))} MB`);
+}

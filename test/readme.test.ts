@@ -1,0 +1,14 @@
+// The README's rule table is documentation users read: it must list every rule with its default.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { loadRules } from '../src/engine/rules-registry.js';
+import { repoRoot } from './helpers.js';
+
+it('README lists every rule with its default severity', async () => {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const rows = new Map([...readme.matchAll(/^\| ([a-z-]+) \| (error|warning|info) \|/gm)].map((m) => [m[1], m[2]]));
+  const rules = await loadRules();
+  expect(Object.fromEntries(rules.map((r) => [r.id, rows.get(r.id)]))).toEqual(Object.fromEntries(rules.map((r) => [r.id, r.severity])));
+  expect(rows.size).toBe(rules.length);
+});
