@@ -170,10 +170,38 @@ describe('config', () => {
     }
   });
 
+  it('loads a TypeScript config', () => {
+    const dir = tempProject({ 'migsafe.config.ts': 'const config: { lockTimeoutSetByRunner: boolean } = { lockTimeoutSetByRunner: true };\nexport default config;\n', 'db/001.sql': 'ALTER TABLE users ADD COLUMN bio text;\n' });
+    const run = runCli(['lint', 'db'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).not.toContain('require-lock-timeout');
+    expect(run.status).toBe(0);
+  });
+
   it('--config names the file explicitly', () => {
     const dir = tempProject({ 'conf/strict.json': JSON.stringify({ rules: { 'drop-column': 'error' } }), 'db/001.sql': "SET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN legacy;\n" });
     expect(runCli(['lint', 'db', '--config', 'conf/strict.json'], { cwd: dir }).status).toBe(1);
     expect(runCli(['lint', 'db', '--config', 'conf/missing.json'], { cwd: dir }).status).toBe(2);
+  });
+});
+
+describe('discovery', () => {
+  it('skips node_modules, .git and directories named like SQL files; reads folders with spaces', () => {
+    const dir = tempProject({
+      'db/node_modules/pkg/001.sql': INDEX,
+      'db/.git/001.sql': INDEX,
+      'db/weird.sql/001_index.sql': INDEX,
+      'prisma/migrations/20240101000000_my migration/migration.sql': INDEX,
+    });
+    const run = runCli(['lint', '.', '--format', 'json'], { cwd: dir });
+    const files = [...new Set(JSON.parse(run.stdout).findings.map((f: { file: string }) => f.file))].sort();
+    expect(files).toEqual(['db/weird.sql/001_index.sql', 'prisma/migrations/20240101000000_my migration/migration.sql']);
+  });
+
+  it('expands globs', () => {
+    const dir = tempProject({ 'db/001_a.sql': INDEX, 'db/002_b.sql': SAFE, 'other/001.sql': INDEX });
+    const run = runCli(['lint', 'db/*_a.sql', '--format', 'json'], { cwd: dir });
+    expect(JSON.parse(run.stdout).summary.files).toBe(1);
   });
 });
 

@@ -19,7 +19,8 @@ export function parseSuppressions(file: SourceFile): Suppression[] {
   const found: Suppression[] = [];
   if (!file.text.includes('migsafe-ignore')) return found;
   for (const match of file.text.matchAll(COMMENT)) {
-    const rules = match[2]!.split(/[\s,]+/).filter(Boolean);
+    // The rule list ends at the reason (`: ...`) or at another comment on the line (` -- ...`).
+    const rules = match[2]!.split(/\s--/)[0]!.split(/[\s,]+/).filter(Boolean);
     found.push({
       file,
       line: positionAt(file, match.index!).line,
