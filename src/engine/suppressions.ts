@@ -20,7 +20,7 @@ export function parseSuppressions(file: SourceFile): Suppression[] {
   if (!file.text.includes('migsafe-ignore')) return found;
   for (const match of file.text.matchAll(COMMENT)) {
     // The rule list ends at the reason (`: ...`) or at another comment on the line (` -- ...`).
-    const rules = match[2]!.split(/\s--/)[0]!.split(/[\s,]+/).filter(Boolean);
+    const rules = match[2]!.split(/(?:^|\s)--/)[0]!.split(/[\s,]+/).filter(Boolean);
     found.push({
       file,
       line: positionAt(file, match.index!).line,
