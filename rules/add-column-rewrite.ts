@@ -3,7 +3,8 @@ import { addedColumnConstraints, existingTableCommands } from '../src/engine/rul
 import { typeRef } from '../src/engine/ast.js';
 import { volatileDefaultReason } from '../src/engine/postgres-facts.js';
 
-const SERIAL_TYPES = new Set(['serial2', 'serial4', 'serial8', 'smallserial', 'serial', 'bigserial']);
+// The parser's names for the serial pseudo-types, and how migrations spell them.
+const SERIAL_TYPES = new Map([['serial2', 'smallserial'], ['serial4', 'serial'], ['serial8', 'bigserial']]);
 
 export default defineRule({
   id: 'add-column-rewrite',
@@ -61,11 +62,12 @@ UPDATE users SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000 AND toke
           const column = def.colname;
           const typeName = type?.name ?? '';
           const defaultConstraint = constraints.find((c) => c.contype === 'CONSTR_DEFAULT');
-          if (type && SERIAL_TYPES.has(type.name)) {
+          const serial = type ? SERIAL_TYPES.get(type.name) : undefined;
+          if (serial) {
             context.report({
               messageId: 'rewrite',
               node: def,
-              data: { table, column, reason: `${type.name} fills every existing row from a sequence`, help: `Add a nullable ${type.name === 'serial8' ? 'bigint' : 'integer'} column, attach a sequence default for new rows, and backfill existing rows in batches.` },
+              data: { table, column, reason: `${serial} fills every existing row from a sequence`, help: `Add a nullable ${serial === 'bigserial' ? 'bigint' : 'integer'} column, attach a sequence default for new rows, and backfill existing rows in batches.` },
             });
           } else if (constraints.some((c) => c.contype === 'CONSTR_IDENTITY')) {
             context.report({

@@ -6,6 +6,8 @@ import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { escapeData, escapeProperty, reportGithub } from '../src/report/github.js';
+import { reportGitlab } from '../src/report/gitlab.js';
+import { reportMarkdown } from '../src/report/markdown.js';
 import { reportJson } from '../src/report/json.js';
 import { reportSarif } from '../src/report/sarif.js';
 import { fixturesDir, lintWith, repoRoot, sarifSchemaPath } from './helpers.js';
@@ -103,3 +105,40 @@ describe('github', () => {
 });
 
 void fixturesDir;
+
+describe('gitlab', () => {
+  const issues = JSON.parse(reportGitlab(fixtureResult, { color: false, cwd: repoRoot }));
+
+  it('matches the snapshot of the fixtures report', async () => {
+    await expect(reportGitlab(fixtureResult, { color: false, cwd: repoRoot })).toMatchFileSnapshot('__snapshots__/fixtures-rules.gitlab.json');
+  });
+
+  it('has the Code Quality fields, with a fingerprint unique per finding', () => {
+    expect(issues.length).toBe(fixtureResult.diagnostics.length);
+    for (const issue of issues) {
+      expect(Object.keys(issue).sort()).toEqual(['check_name', 'description', 'fingerprint', 'location', 'severity']);
+      expect(['info', 'minor', 'major', 'critical', 'blocker']).toContain(issue.severity);
+      expect(issue.location.lines.begin).toBeGreaterThanOrEqual(1);
+    }
+    expect(new Set(issues.map((i: { fingerprint: string }) => i.fingerprint)).size).toBe(issues.length);
+  });
+});
+
+describe('markdown', () => {
+  it('matches the snapshot of the fixtures report', async () => {
+    await expect(reportMarkdown(fixtureResult, { color: false, cwd: repoRoot })).toMatchFileSnapshot('__snapshots__/fixtures-rules.md');
+  });
+
+  it('stays under the size limit and says how many findings were cut', () => {
+    const text = reportMarkdown(fixtureResult, { color: false, cwd: repoRoot, markdownLimit: 2000 });
+    expect(text.length).toBeLessThanOrEqual(2000);
+    const rows = text.split('\n').filter((l) => /^\| (🔴|🟡|🔵)/u.test(l)).length;
+    expect(text).toContain(`…and ${fixtureResult.diagnostics.length - rows} more findings not shown`);
+    expect(rows).toBeGreaterThan(0);
+  });
+
+  it('escapes table cells', () => {
+    const one = { ...fixtureResult, diagnostics: [{ ...fixtureResult.diagnostics[0]!, message: 'a | b\nc' }] };
+    expect(reportMarkdown(one, { color: false, cwd: repoRoot })).toContain('a \\| b c');
+  });
+});

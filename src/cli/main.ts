@@ -1,10 +1,11 @@
-// `migsafe lint | rules | explain`. Exit codes: 0 clean, 1 findings over the threshold, 2 usage,
+// `migsafe lint | baseline | rules | explain`. Exit codes: 0 clean, 1 findings over the threshold, 2 usage,
 // config or internal error (one line on stderr; the stack only with --debug).
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { UsageError } from '../discover/discover.js';
 import { ConfigError } from '../engine/config.js';
+import { applyBaseline, makeBaseline, readBaseline, writeBaseline } from '../engine/baseline.js';
 import { lint } from '../engine/lint.js';
 import { ruleMarkdown } from '../engine/rule-docs.js';
 import { loadRules } from '../engine/rules-registry.js';
@@ -25,6 +26,10 @@ interface LintOptions {
   stdin?: boolean;
   stdinFilename?: string;
   debug?: boolean;
+  changedSince?: string;
+  staged?: boolean;
+  baseline?: string;
+  failOn: 'error' | 'warning' | 'info' | 'never';
 }
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
@@ -36,23 +41,37 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  program
-    .command('lint')
-    .description('lint migrations: files, directories or globs (default: the current directory)')
-    .argument('[paths...]', 'files, directories or globs')
+  const selection = (command: Command) =>
+    command
+      .argument('[paths...]', 'files, directories or globs (default: the current directory)')
+      .option('--pg-version <n>', "target PostgreSQL major version (default 15, or the config's)", parseInteger('--pg-version'))
+      .option('-c, --config <file>', 'config file (default: found by walking up from the working directory)')
+      .option('--rule <id=severity>', 'set a rule to off, warn or error (repeatable)', (value: string, all: string[]) => [...all, value], [])
+      .option('--changed-since <ref>', 'only migrations added or modified since this git ref, and uncommitted ones')
+      .option('--staged', 'only staged migrations, as staged (for pre-commit hooks)')
+      .option('--debug', 'print stack traces of internal errors');
+
+  selection(program.command('lint').description('lint migrations'))
     .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(reporters)).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option('--pg-version <n>', 'target PostgreSQL major version (default 15, or the config\'s)', parseInteger('--pg-version'))
-    .option('-c, --config <file>', 'config file (default: found by walking up from the working directory)')
-    .option('--rule <id=severity>', 'set a rule to off, warn or error (repeatable)', (value: string, all: string[]) => [...all, value], [])
+    .option('--baseline <file>', 'leave out the findings recorded in this baseline (see `migsafe baseline`)')
+    .addOption(new Option('--fail-on <severity>', 'the least severity that makes the exit code 1').choices(['error', 'warning', 'info', 'never']).default('error'))
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this', parseInteger('--max-warnings'))
     .option('-q, --quiet', 'report errors only')
     .option('--no-color', 'no colours (colours are used only on a terminal)')
     .option('--stdin', 'read one migration from standard input')
     .option('--stdin-filename <name>', 'the path the --stdin text stands for (its directory gives the context)')
-    .option('--debug', 'print stack traces of internal errors')
     .action(async (paths: string[], options: LintOptions) => {
       exitCode = await runLint(paths, options, io);
+    });
+
+  selection(program.command('baseline').description('record the current findings, so that lint --baseline reports only new ones'))
+    .option('-o, --output <file>', 'the baseline file to write', 'migsafe-baseline.json')
+    .action(async (paths: string[], options: LintOptions) => {
+      const result = await lint({ paths, configPath: options.config, pgVersion: options.pgVersion, rules: ruleSettings(options.rule), changedSince: options.changedSince, staged: options.staged });
+      if (result.errors.length) throw new Error(result.errors[0]!.split('\n')[0]);
+      writeBaseline(options.output!, makeBaseline(result.diagnostics));
+      io.stdout.write(`migsafe: recorded ${result.diagnostics.length} finding${result.diagnostics.length === 1 ? '' : 's'} in ${options.output} (${result.summary.files} files)\n`);
     });
 
   program
@@ -96,12 +115,7 @@ function parseInteger(flag: string) {
 }
 
 async function runLint(paths: string[], options: LintOptions, io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream }): Promise<number> {
-  const rules: Record<string, Severity | 'off'> = {};
-  for (const setting of options.rule) {
-    const match = /^([\w-]+)=(off|warn|warning|error|info)$/.exec(setting);
-    if (!match) throw new UsageError(`--rule takes ID=off|warn|error, not "${setting}"`);
-    rules[match[1]!] = match[2] === 'warn' ? 'warning' : (match[2] as Severity | 'off');
-  }
+  const rules = ruleSettings(options.rule);
   let stdin: { text: string; filename: string } | undefined;
   if (options.stdin) {
     if (!options.stdinFilename) throw new UsageError('--stdin needs --stdin-filename NAME (the path it stands for)');
@@ -109,13 +123,16 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
   } else if (options.stdinFilename) {
     throw new UsageError('--stdin-filename goes with --stdin');
   }
-  const result = await lint({
+  let result = await lint({
     paths: stdin && paths.length === 0 ? [stdin.filename] : paths,
     configPath: options.config,
     pgVersion: options.pgVersion,
     rules,
     stdin,
+    changedSince: options.changedSince,
+    staged: options.staged,
   });
+  if (options.baseline) result = applyBaseline(result, readBaseline(options.baseline));
   if (result.errors.length) {
     for (const error of result.errors) io.stderr.write(`migsafe: internal error: ${options.debug ? error : error.split('\n')[0]}\n`);
   }
@@ -129,7 +146,19 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
   else io.stdout.write(report);
   if (result.errors.length) return 2;
   const tooManyWarnings = options.maxWarnings !== undefined && result.summary.warnings > options.maxWarnings;
-  return result.summary.errors > 0 || tooManyWarnings ? 1 : 0;
+  const { errors, warnings, infos } = result.summary;
+  const failing = { error: errors, warning: errors + warnings, info: errors + warnings + infos, never: 0 }[options.failOn];
+  return failing > 0 || tooManyWarnings ? 1 : 0;
+}
+
+function ruleSettings(settings: string[]): Record<string, Severity | 'off'> {
+  const rules: Record<string, Severity | 'off'> = {};
+  for (const setting of settings) {
+    const match = /^([\w-]+)=(off|warn|warning|error|info)$/.exec(setting);
+    if (!match) throw new UsageError(`--rule takes ID=off|warn|error, not "${setting}"`);
+    rules[match[1]!] = match[2] === 'warn' ? 'warning' : (match[2] as Severity | 'off');
+  }
+  return rules;
 }
 
 function readAll(stream: NodeJS.ReadableStream): Promise<string> {

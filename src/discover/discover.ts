@@ -26,6 +26,13 @@ export interface DiscoverOptions {
   base?: string;
   /** Files known to exist without being on disk (stdin). */
   extraFiles?: string[];
+  /** An empty path list means no files (a change with no migration), not the current directory. */
+  allowEmpty?: boolean;
+}
+
+/** Files a migsafe source reads; other files named on the command line are passed over. */
+export function isMigrationFile(file: string): boolean {
+  return /\.sql$/i.test(file);
 }
 
 export function discover(paths: string[], options: DiscoverOptions): Discovery {
@@ -33,11 +40,12 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
   const targets = new Set<string>();
   // Directories walked whole: their migration directories need no second look for context.
   const walked: string[] = [];
-  for (const given of paths.length ? paths : ['.']) {
+  for (const given of paths.length || options.allowEmpty ? paths : ['.']) {
     const absolute = path.resolve(cwd, given);
     const kind = fileKind(absolute);
     if (kind === 'file') {
-      targets.add(absolute);
+      // pre-commit and lint-staged pass every matching file; only migrations are ours to read.
+      if (isMigrationFile(absolute)) targets.add(absolute);
     } else if (kind === 'dir') {
       walked.push(absolute + path.sep);
       // onlyFiles: a directory whose name ends in .sql is not a migration file.

@@ -18,7 +18,10 @@ export interface DirectoryJob {
   targets: string[];
   config: LoadedConfig;
   cli: { pgVersion?: number; rules?: Record<string, Severity | 'off'> };
-  stdin?: { path: string; text: string };
+  /** Texts that replace files on disk (stdin, staged content), by absolute path. */
+  contents: Record<string, string>;
+  /** The targets are an undeployed change: what they create is new for the targets after them. */
+  targetsUndeployed: boolean;
 }
 
 /** A finding whose file is named by its absolute path. */
@@ -49,12 +52,13 @@ export async function lintDirectories(job: DirectoryJob): Promise<DirectoryJobRe
       read(absPath) {
         let file = files.get(absPath);
         if (!file) {
-          file = absPath === job.stdin?.path ? makeSourceFile(absPath, job.stdin.text, job.cwd) : readSourceFile(absPath, job.cwd);
+          const text = job.contents[absPath];
+          file = text !== undefined ? makeSourceFile(absPath, text, job.cwd) : readSourceFile(absPath, job.cwd);
           files.set(absPath, file);
         }
         return file;
       },
-      exists: (absPath) => absPath === job.stdin?.path || existsSync(absPath),
+      exists: (absPath) => absPath in job.contents || existsSync(absPath),
       parseOptions: { placeholders },
       assumeInTransaction: settings.assumeInTransaction,
     };
@@ -74,6 +78,7 @@ export async function lintDirectories(job: DirectoryJob): Promise<DirectoryJobRe
       ruleOptions: settings.ruleOptions,
       lockTimeoutSetByRunner: settings.lockTimeoutSetByRunner,
       isTarget,
+      targetsUndeployed: job.targetsUndeployed,
     });
     for (const finding of run.findings) result.findings.push({ ...finding, file: finding.file.path });
     result.errors.push(...run.errors);

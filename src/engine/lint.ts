@@ -1,6 +1,7 @@
 // The whole pipeline for one run: discover → sources → rules → suppressions → diagnostics.
 import path from 'node:path';
-import { discover } from '../discover/discover.js';
+import { discover, isMigrationFile } from '../discover/discover.js';
+import { changedSince, stagedFiles } from '../discover/git.js';
 import { makeSourceFile, positionAt, readSourceFile } from '../sources/source-file.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config.js';
 import { runJobs, type DirectoryJob } from './lint-directories.js';
@@ -19,6 +20,13 @@ export interface LintRequest {
   rules?: Record<string, Severity | 'off'>;
   /** Lint this text as if it were the file at `filename` (relative to cwd). */
   stdin?: { text: string; filename: string };
+  /**
+   * Only migrations added or modified since this git ref (and uncommitted ones); the rest of their
+   * directories is read for context. What the change creates is not deployed yet, so it is new.
+   */
+  changedSince?: string;
+  /** Only staged migrations, as staged (pre-commit); like changedSince otherwise. */
+  staged?: boolean;
 }
 
 export interface LintSummary {
@@ -28,6 +36,8 @@ export interface LintSummary {
   errors: number;
   warnings: number;
   infos: number;
+  /** With a baseline: findings it recorded (left out), and its entries that no longer occur. */
+  baseline?: { matched: number; stale: number };
 }
 
 export interface LintResult {
@@ -36,6 +46,8 @@ export interface LintResult {
   /** Internal errors; the CLI exits 2 when there are any. */
   errors: string[];
   rules: RuleModule[];
+  /** The files linted, relative to the working directory. */
+  filesLinted: string[];
 }
 
 export async function lint(request: LintRequest): Promise<LintResult> {
@@ -50,12 +62,23 @@ export async function lint(request: LintRequest): Promise<LintResult> {
     if (!knownRules.has(id)) throw new ConfigError(`invalid config ${loaded.filepath ?? ''}: unknown rule "rules.${id}"`);
   }
   const stdinPath = request.stdin ? path.resolve(cwd, request.stdin.filename) : null;
-  const discovery = discover(request.paths, {
+  const contents = new Map<string, string>();
+  if (stdinPath) contents.set(stdinPath, request.stdin!.text);
+  let paths = request.paths;
+  const changeOnly = request.changedSince !== undefined || !!request.staged;
+  if (changeOnly) {
+    const change = request.staged ? stagedFiles(cwd) : changedSince(cwd, request.changedSince!);
+    for (const [file, text] of change.contents) contents.set(file, text);
+    const scopes = (paths.length ? paths : ['.']).map((p) => path.resolve(cwd, p));
+    paths = change.files.filter((file) => isMigrationFile(file) && scopes.some((scope) => file === scope || file.startsWith(scope + path.sep)));
+  }
+  const discovery = discover(paths, {
     cwd,
     include: loaded.config.include,
     exclude: loaded.config.exclude,
     base: loaded.base,
     extraFiles: stdinPath ? [stdinPath] : [],
+    allowEmpty: changeOnly,
   });
 
   const job: DirectoryJob = {
@@ -64,7 +87,8 @@ export async function lint(request: LintRequest): Promise<LintResult> {
     targets: [...discovery.targets],
     config: { config: loaded.config, filepath: loaded.filepath, base: loaded.base },
     cli: { pgVersion: request.pgVersion, rules: request.rules },
-    stdin: stdinPath ? { path: stdinPath, text: request.stdin!.text } : undefined,
+    contents: Object.fromEntries(contents),
+    targetsUndeployed: changeOnly,
   };
   const results = await runJobs(job);
   const files = new Map<string, SourceFile>();
@@ -81,7 +105,8 @@ export async function lint(request: LintRequest): Promise<LintResult> {
   const fileFor = (filePath: string): SourceFile => {
     let file = files.get(filePath);
     if (!file) {
-      file = filePath === stdinPath ? makeSourceFile(filePath, request.stdin!.text, cwd) : readSourceFile(filePath, cwd);
+      const text = contents.get(filePath);
+      file = text !== undefined ? makeSourceFile(filePath, text, cwd) : readSourceFile(filePath, cwd);
       files.set(filePath, file);
     }
     return file;
@@ -112,6 +137,7 @@ export async function lint(request: LintRequest): Promise<LintResult> {
     },
     errors,
     rules,
+    filesLinted: targetFiles.map((f) => f.relPath),
   };
 }
 

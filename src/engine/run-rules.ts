@@ -16,6 +16,11 @@ export interface EngineOptions {
   lockTimeoutSetByRunner: boolean;
   /** Only migrations with one of these files are reported; the others are replayed for context. */
   isTarget: (migration: Migration) => boolean;
+  /**
+   * The targets are a change not deployed yet (--changed-since, --staged): what one of them
+   * creates is new, not existing, for the targets after it.
+   */
+  targetsUndeployed?: boolean;
 }
 
 interface ActiveRule {
@@ -87,11 +92,13 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
   };
 
   const catalog = new Catalog();
+  const undeployed = new Set<string>();
   for (const migration of migrations) {
     const report = options.isTarget(migration);
     // up changes the catalog for the migrations after it; down is judged against the state after
     // up, on a copy, because the next migration follows up, not down.
-    const createdByUp = runHalf(migration, migration.up, catalog, report, new Set());
+    const createdByUp = runHalf(migration, migration.up, catalog, report, undeployed);
+    if (report && options.targetsUndeployed) for (const name of createdByUp) undeployed.add(name);
     // Objects up created are this migration's own in down too: dropping them is the rollback.
     if (migration.down && report) runHalf(migration, migration.down, catalog.layer(), true, createdByUp);
     if (report) {

@@ -25,6 +25,7 @@ export const reportJson: Reporter = (result) => {
       errors: result.summary.errors,
       warnings: result.summary.warnings,
       infos: result.summary.infos,
+      ...(result.summary.baseline ? { baseline: result.summary.baseline } : {}),
     },
   };
   return `${JSON.stringify(output, null, 2)}\n`;

@@ -1,8 +1,8 @@
 // SARIF 2.1.0 for code scanning, valid against the OASIS schema (tested). Fingerprints hash the rule,
 // the file and the statement's text, so they do not change when unrelated lines move.
-import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Log, ReportingDescriptor, Result } from 'sarif';
+import { fingerprints } from '../engine/fingerprint.js';
 import { ruleMarkdown } from '../engine/rule-docs.js';
 import type { Reporter } from './reporter.js';
 
@@ -19,11 +19,8 @@ export const reportSarif: Reporter = (result, options) => {
     properties: { tags: ['postgresql', 'migrations'] },
   }));
   const ruleIndex = new Map(result.rules.map((rule, i) => [rule.id, i]));
-  const occurrences = new Map<string, number>();
-  const results: Result[] = result.diagnostics.map((d) => {
-    const key = [d.ruleId, d.file, normalise(d.statementText ?? d.message)].join('\u0000');
-    const occurrence = occurrences.get(key) ?? 0;
-    occurrences.set(key, occurrence + 1);
+  const prints = fingerprints(result.diagnostics);
+  const results: Result[] = result.diagnostics.map((d, i) => {
     const sarifResult: Result = {
       ruleId: d.ruleId,
       level: LEVEL[d.severity],
@@ -37,7 +34,7 @@ export const reportSarif: Reporter = (result, options) => {
         },
       ],
       partialFingerprints: {
-        'migsafe/v1': createHash('sha256').update(`${key}\u0000${occurrence}`).digest('hex').slice(0, 32),
+        'migsafe/v1': prints[i]!,
       },
     };
     const index = ruleIndex.get(d.ruleId);
@@ -57,7 +54,3 @@ export const reportSarif: Reporter = (result, options) => {
   };
   return `${JSON.stringify(log, null, 2)}\n`;
 };
-
-function normalise(sql: string): string {
-  return sql.replace(/\s+/g, ' ').trim().toLowerCase();
-}

@@ -28,6 +28,10 @@ export const reportText: Reporter = (result, options) => {
   const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info`;
   const scope = `${files} file${files === 1 ? '' : 's'}, ${migrations} migration${migrations === 1 ? '' : 's'}`;
   out.push(problems === 0 ? c.green(`✔ no problems in ${scope}`) : c.bold(`${errors ? c.red('✖') : c.yellow('⚠')} ${problems} problem${problems === 1 ? '' : 's'} (${counts}) in ${scope}`));
+  if (result.summary.baseline) {
+    const { matched, stale } = result.summary.baseline;
+    out.push(c.dim(`baseline: ${matched} known finding${matched === 1 ? '' : 's'} left out; ${stale} baseline entr${stale === 1 ? 'y' : 'ies'} no longer occur${stale === 1 ? 's' : ''}${stale ? ' (run `migsafe baseline` again to drop them)' : ''}`));
+  }
   return `${out.join('\n')}\n`;
 };
 

@@ -1,0 +1,72 @@
+// Baselines: adopt migsafe in a repository with years of migrations by recording today's findings
+// (by fingerprint: rule, file, statement text; not lines) and reporting only new ones.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ConfigError } from './config.js';
+import { fingerprints } from './fingerprint.js';
+import type { LintResult } from './lint.js';
+import type { Diagnostic } from './types.js';
+
+export interface BaselineEntry {
+  fingerprint: string;
+  ruleId: string;
+  file: string;
+  /** Where it was when recorded, for people reading the file; not used to match. */
+  line: number;
+  message: string;
+}
+
+export interface BaselineFile {
+  version: 1;
+  findings: BaselineEntry[];
+}
+
+export function makeBaseline(diagnostics: Diagnostic[]): BaselineFile {
+  const prints = fingerprints(diagnostics);
+  return {
+    version: 1,
+    findings: diagnostics.map((d, i) => ({ fingerprint: prints[i]!, ruleId: d.ruleId, file: d.file, line: d.line, message: d.message })),
+  };
+}
+
+export function writeBaseline(file: string, baseline: BaselineFile): void {
+  writeFileSync(file, `${JSON.stringify(baseline, null, 2)}\n`);
+}
+
+export function readBaseline(file: string): BaselineFile {
+  let parsed: BaselineFile;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`cannot read baseline ${file}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (parsed?.version !== 1 || !Array.isArray(parsed.findings)) throw new ConfigError(`${file} is not a migsafe baseline (version 1)`);
+  return parsed;
+}
+
+/** Leaves out the findings the baseline records; counts the entries that no longer occur. */
+export function applyBaseline(result: LintResult, baseline: BaselineFile): LintResult {
+  const known = new Map<string, number>();
+  for (const entry of baseline.findings) known.set(entry.fingerprint, (known.get(entry.fingerprint) ?? 0) + 1);
+  const prints = fingerprints(result.diagnostics);
+  const seen = new Set<string>();
+  const diagnostics = result.diagnostics.filter((_, i) => {
+    const print = prints[i]!;
+    if (!known.has(print)) return true;
+    seen.add(print);
+    return false;
+  });
+  // Entries for files this run did not read may still be valid: only judge files that were linted.
+  const linted = new Set(result.diagnostics.map((d) => d.file).concat(result.filesLinted ?? []));
+  const stale = baseline.findings.filter((e) => !seen.has(e.fingerprint) && linted.has(e.file)).length;
+  return {
+    ...result,
+    diagnostics,
+    summary: {
+      ...result.summary,
+      errors: diagnostics.filter((d) => d.severity === 'error').length,
+      warnings: diagnostics.filter((d) => d.severity === 'warning').length,
+      infos: diagnostics.filter((d) => d.severity === 'info').length,
+      baseline: { matched: result.diagnostics.length - diagnostics.length, stale },
+    },
+  };
+}
