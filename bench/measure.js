@@ -15,5 +15,6 @@ process.stdout.write(
     internalErrors: result.errors.length,
     lintMs: Math.round(elapsed),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    layouts: result.layouts,
   }),
 );

@@ -41,4 +41,9 @@ for (const [name, dir] of targets) {
   console.log(`  wall time        ${(wall / 1000).toFixed(2)} s  (median of ${runs} fresh processes; lint() alone ${(median(measures.map((m) => m.lintMs)) / 1000).toFixed(2)} s)`);
   console.log(`  throughput       ${Math.round(last.statements / (wall / 1000))} statements/s`);
   console.log(`  peak memory      ${Math.max(...measures.map((m) => m.peakRssMb))} MB`);
+  console.log('  by layout        migrations  statements  analysed');
+  for (const [layout, c] of Object.entries(last.layouts).sort((a, b) => b[1].statements - a[1].statements)) {
+    const share = c.statements ? (100 * (c.statements - c.unanalyzable)) / c.statements : 100;
+    console.log(`    ${layout.padEnd(16)} ${String(c.migrations).padStart(8)}  ${String(c.statements).padStart(10)}  ${share.toFixed(1).padStart(7)}%`);
+  }
 }

@@ -34,13 +34,12 @@ ALTER TABLE orders ADD CONSTRAINT orders_user_fk
     const check = (node: AstNode, ctx: StatementContext) => {
       const foreignKeys = tableConstraints(node).filter((c) => c.contype === 'CONSTR_FOREIGN');
       if (!foreignKeys.length) return;
-      const { statement } = ctx;
-      const starts = foreignKeys.map((fk) => (typeof fk.location === 'number' ? statement.locate(fk.location) : statement.span.start));
+      // Each foreign key's own clause: the statement's SQL from its REFERENCES to the next one (in
+      // source order, as the AST lists them). The SQL, not the file: a lowered Alembic or ORM
+      // operation spells ondelete= differently in the file.
+      const clauses = ctx.statement.text.split(/\breferences\b/i).slice(1);
       foreignKeys.forEach((fk, i) => {
-        // The text of this constraint: up to the next foreign key or the end of the statement.
-        const ends = starts.filter((s) => s > starts[i]!);
-        const text = statement.file.text.slice(starts[i], ends.length ? Math.min(...ends) : statement.span.end);
-        if (/\bon\s+delete\b/i.test(text)) return;
+        if (/\bon\s+delete\b/i.test(clauses[i] ?? '')) return;
         context.report({ messageId: 'onDelete', node: fk, data: { table: relationName(fk.pktable) } });
       });
     };

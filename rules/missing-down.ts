@@ -10,7 +10,9 @@ turns a rollback into hand-written SQL under pressure. Layouts without down migr
 (Prisma, Drizzle, Atlas, plain files) are not reported, nor Flyway or golang-migrate directories that
 use no undo/down files at all.`,
     safe: `Write the down half that undoes the up half, or state that the migration cannot be undone, in a
-comment and an error that stops a rollback (e.g. \`DO $$ BEGIN RAISE EXCEPTION 'irreversible'; END $$;\`).`,
+comment and an error that stops a rollback (e.g. \`DO $$ BEGIN RAISE EXCEPTION 'irreversible'; END $$;\`,
+or in Alembic a \`downgrade()\` that raises): a down that only raises is a deliberate choice and is
+not reported.`,
     sources: ['https://www.postgresql.org/docs/current/ddl.html'],
     examples: {
       invalid: [{ sql: 'CREATE TABLE t (id int);', down: '' }],
@@ -33,7 +35,7 @@ comment and an error that stops a rollback (e.g. \`DO $$ BEGIN RAISE EXCEPTION '
     const down = migration.down;
     if (!down) {
       context.report({ messageId: 'none', data: { id: migration.id }, at: migration.up.anchor, section: 'up' });
-    } else if (down.statements.length === 0) {
+    } else if (down.statements.length === 0 && !down.irreversible) {
       context.report({ messageId: 'empty', data: { id: migration.id }, at: down.anchor, section: 'down' });
     }
   },

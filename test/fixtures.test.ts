@@ -1,6 +1,5 @@
 // Every fixture file says, with `-- expect: rule-id` markers, exactly which findings each of its
 // lines produces; every finding must be expected and every expectation found.
-import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import { loadRules } from '../src/engine/rules-registry.js';
 import { expectedFindings, fixturesDir } from './helpers.js';
 
 // sqitch verify scripts are checks run after deploy, not migrations: they are not linted.
-const fixtureFiles = fg.sync('**/*.sql', { cwd: fixturesDir, onlyFiles: true, ignore: ['**/verify/**'] }).sort();
+const fixtureFiles = fg.sync('**/*.{sql,py}', { cwd: fixturesDir, onlyFiles: true, ignore: ['**/verify/**'] }).sort();
 let result: LintResult;
 
 beforeAll(async () => {
@@ -38,9 +37,7 @@ describe('every rule has fixtures it must flag and must not flag', async () => {
   it.each(rules.map((r) => r.id))('%s', (id) => {
     const dir = path.join(fixturesDir, 'rules', id);
     const markersIn = (sub: string) =>
-      readdirSync(path.join(dir, sub))
-        .filter((f) => statSync(path.join(dir, sub, f)).isFile() && f.endsWith('.sql'))
-        .flatMap((f) => expectedFindings(path.join(dir, sub, f)));
+      fg.sync('**/*.{sql,py}', { cwd: path.join(dir, sub), absolute: true }).flatMap((f) => expectedFindings(f));
     expect(markersIn('invalid').filter((m) => m.endsWith(`:${id}`)).length).toBeGreaterThan(0);
     expect(markersIn('valid').filter((m) => m.endsWith(`:${id}`))).toEqual([]);
   });

@@ -18,13 +18,13 @@ export function lintWith(request: LintRequest) {
   return lint({ config: emptyConfig(cwd), ...request, cwd });
 }
 
-/** `-- expect: rule-a, rule-b` markers: the findings a fixture line must produce, exactly. */
+/** `-- expect: rule-a, rule-b` markers (`# expect:` in Python, `// expect:` in TS/JS): the findings a fixture line must produce, exactly. */
 export function expectedFindings(file: string): string[] {
   const expected: string[] = [];
   readFileSync(file, 'utf8')
     .split('\n')
     .forEach((line, i) => {
-      const match = /--\s*expect:\s*([\w\-, ]+)/.exec(line);
+      const match = /(?:--|#|\/\/)\s*expect:\s*([\w\-, ]+)/.exec(line);
       if (!match) return;
       for (const ruleId of match[1]!.split(',').map((s) => s.trim()).filter(Boolean)) expected.push(`${i + 1}:${ruleId}`);
     });

@@ -68,7 +68,7 @@ describe('json', () => {
   it('follows the documented contract', () => {
     const output = JSON.parse(reportJson(fixtureResult, { color: false, cwd: repoRoot }));
     expect(output.version).toBe(1);
-    expect(Object.keys(output.summary)).toEqual(['files', 'migrations', 'statements', 'errors', 'warnings', 'infos']);
+    expect(Object.keys(output.summary)).toEqual(['files', 'migrations', 'statements', 'unanalyzable', 'errors', 'warnings', 'infos']);
     const finding = output.findings.find((f: { file: string; ruleId: string }) => f.file === 'fixtures/rules/require-concurrent-index/invalid/index_existing_table.sql');
     expect(finding).toEqual({
       ruleId: 'require-concurrent-index',

@@ -16,12 +16,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** Writes an example as dbmate migrations (explicit about transactions and down halves). */
 function writeExample(example: RuleExample, dir: string): string {
   mkdirSync(dir, { recursive: true });
+  if (example.files) {
+    for (const [name, text] of Object.entries(example.files)) writeFileSync(path.join(dir, name), text);
+    return dir;
+  }
   const marker = example.transaction === 'wrapped' ? '' : ' transaction:false';
   const file = (up: string, down?: string) =>
     `-- migrate:up${marker}\n${up}\n${down === undefined ? '' : `-- migrate:down${marker}\n${down}\n`}`;
   (example.before ?? []).forEach((sql, i) => writeFileSync(path.join(dir, `000${i}_before.sql`), file(sql)));
   const target = path.join(dir, '0100_example.sql');
-  writeFileSync(target, file(example.sql, example.down));
+  writeFileSync(target, file(example.sql ?? '', example.down));
   return target;
 }
 

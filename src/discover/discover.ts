@@ -7,7 +7,18 @@ import fg from 'fast-glob';
 import picomatch from 'picomatch';
 import type { MigrationDirectory } from '../sources/layout.js';
 
-const IGNORE = ['**/node_modules/**', '**/.git/**'];
+const IGNORE = ['**/node_modules/**', '**/.git/**', '**/__pycache__/**', '**/.venv/**', '**/venv/**', '**/.tox/**'];
+
+/** What a file is read as: SQL, or Python (Alembic revisions). */
+export type SourceKind = 'sql' | 'python';
+
+export function sourceKindOf(file: string): SourceKind | null {
+  if (/\.sql$/i.test(file)) return 'sql';
+  if (/\.py$/i.test(file)) return 'python';
+  return null;
+}
+
+const MIGRATION_GLOB = '**/*.{sql,py}';
 
 export class UsageError extends Error {}
 
@@ -32,7 +43,7 @@ export interface DiscoverOptions {
 
 /** Files a migsafe source reads; other files named on the command line are passed over. */
 export function isMigrationFile(file: string): boolean {
-  return /\.sql$/i.test(file);
+  return sourceKindOf(file) !== null;
 }
 
 export function discover(paths: string[], options: DiscoverOptions): Discovery {
@@ -49,12 +60,12 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
     } else if (kind === 'dir') {
       walked.push(absolute + path.sep);
       // onlyFiles: a directory whose name ends in .sql is not a migration file.
-      for (const file of fg.sync('**/*.sql', { cwd: absolute, absolute: true, onlyFiles: true, ignore: IGNORE, dot: false })) {
+      for (const file of fg.sync(MIGRATION_GLOB, { cwd: absolute, absolute: true, onlyFiles: true, ignore: IGNORE, dot: false })) {
         targets.add(path.normalize(file));
       }
     } else if (fg.isDynamicPattern(given)) {
       for (const file of fg.sync(given, { cwd, absolute: true, onlyFiles: true, ignore: IGNORE })) {
-        if (/\.sql$/i.test(file)) targets.add(path.normalize(file));
+        if (isMigrationFile(file)) targets.add(path.normalize(file));
       }
     } else if (options.extraFiles?.includes(absolute)) {
       targets.add(absolute);
@@ -65,18 +76,21 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
   for (const extra of options.extraFiles ?? []) targets.add(extra);
   const filtered = filterTargets(targets, options);
 
-  const groups = new Map<string, Set<string>>();
+  // One migration directory per folder and kind of file: SQL and Python migrations never mix.
+  const groups = new Map<string, { dir: string; kind: SourceKind; files: Set<string> }>();
   for (const target of targets) {
+    const kind = sourceKindOf(target)!;
     const dir = migrationDirectoryOf(target);
-    if (!groups.has(dir)) {
+    const key = `${kind}\u0000${dir}`;
+    if (!groups.has(key)) {
       const complete = !filtered && walked.some((root) => (dir + path.sep).startsWith(root));
-      groups.set(dir, new Set(complete ? [] : contextFiles(dir)));
+      groups.set(key, { dir, kind, files: new Set(complete ? [] : contextFiles(dir, kind)) });
     }
-    groups.get(dir)!.add(target);
+    groups.get(key)!.files.add(target);
   }
-  const directories = [...groups.entries()]
-    .map(([dir, files]) => ({ dir, files: [...files].sort() }))
-    .sort((a, b) => a.dir.localeCompare(b.dir));
+  const directories = [...groups.values()]
+    .map(({ dir, kind, files }) => ({ dir, kind, files: [...files].sort() }))
+    .sort((a, b) => a.dir.localeCompare(b.dir) || a.kind.localeCompare(b.kind));
   return { directories, targets };
 }
 
@@ -109,6 +123,7 @@ function filterTargets(targets: Set<string>, options: DiscoverOptions): boolean 
  */
 export function migrationDirectoryOf(file: string): string {
   const parent = path.dirname(file);
+  if (sourceKindOf(file) !== 'sql') return parent;
   const name = path.basename(file).toLowerCase();
   if (name === 'migration.sql' || name === 'up.sql' || name === 'down.sql') return path.dirname(parent);
   if (['deploy', 'revert', 'verify'].includes(path.basename(parent))) return path.dirname(parent);
@@ -116,7 +131,8 @@ export function migrationDirectoryOf(file: string): string {
 }
 
 /** The migration files of a directory, found the same way for every target in it. */
-function contextFiles(dir: string): string[] {
+function contextFiles(dir: string, kind: SourceKind): string[] {
+  if (kind === 'python') return fg.sync('*.py', { cwd: dir, absolute: true, onlyFiles: true }).map((file) => path.normalize(file));
   const patterns = ['*.sql', '*/migration.sql', '*/up.sql', '*/down.sql', 'deploy/**/*.sql', 'revert/**/*.sql'];
   return fg
     .sync(patterns, { cwd: dir, absolute: true, onlyFiles: true, ignore: IGNORE })

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadModule } from 'libpg-query';
-import { layoutByName, sqlLayouts } from '../sources/index.js';
+import { layoutFor } from '../sources/index.js';
 import { sortMigrations, type MigrationDirectory, type ReadContext } from '../sources/layout.js';
 import { makeSourceFile, readSourceFile } from '../sources/source-file.js';
 import { DEFAULT_PLACEHOLDERS, settingsFor, type LoadedConfig } from './config-settings.js';
@@ -27,11 +27,21 @@ export interface DirectoryJob {
 /** A finding whose file is named by its absolute path. */
 export type PortableFinding = Omit<Finding, 'file'> & { file: string };
 
+export interface LayoutCounts {
+  migrations: number;
+  statements: number;
+  unanalyzable: number;
+}
+
 export interface DirectoryJobResult {
   findings: PortableFinding[];
   errors: string[];
   migrations: number;
   statements: number;
+  /** Statements that are operations migsafe could not lower to SQL. */
+  unanalyzable: number;
+  /** The same counts by layout (for the bench's coverage figures). */
+  layouts: Record<string, LayoutCounts>;
   /** Target files read. */
   filesRead: string[];
   /** The files themselves, when the job ran in this thread (not portable). */
@@ -44,7 +54,7 @@ export async function lintDirectories(job: DirectoryJob): Promise<DirectoryJobRe
   const targets = new Set(job.targets);
   const files = new Map<string, SourceFile>();
   const placeholders = (job.config.config.placeholders ?? DEFAULT_PLACEHOLDERS).map((p) => new RegExp(p, 'g'));
-  const result: DirectoryJobResult = { findings: [], errors: [], migrations: 0, statements: 0, filesRead: [] };
+  const result: DirectoryJobResult = { findings: [], errors: [], migrations: 0, statements: 0, unanalyzable: 0, layouts: {}, filesRead: [] };
 
   for (const directory of job.directories) {
     const settings = settingsFor(job.config, directory.dir, job.cli);
@@ -64,7 +74,8 @@ export async function lintDirectories(job: DirectoryJob): Promise<DirectoryJobRe
     };
     let migrations: Migration[];
     try {
-      const layout = (settings.layout && layoutByName(settings.layout)) || sqlLayouts.find((l) => l.claims(directory, context))!;
+      const layout = layoutFor(directory, context, settings.layout);
+      if (!layout) continue; // nothing here that a source reads (Python files that are not revisions)
       migrations = layout.read(directory, context);
       if (!layout.ordersItself) sortMigrations(migrations);
     } catch (error) {
@@ -84,7 +95,16 @@ export async function lintDirectories(job: DirectoryJob): Promise<DirectoryJobRe
     result.errors.push(...run.errors);
     for (const migration of migrations.filter(isTarget)) {
       result.migrations++;
-      result.statements += migration.up.statements.length + (migration.down?.statements.length ?? 0);
+      const counts = (result.layouts[migration.layout] ??= { migrations: 0, statements: 0, unanalyzable: 0 });
+      counts.migrations++;
+      for (const half of [migration.up, migration.down]) {
+        const statements = half?.statements.length ?? 0;
+        const unanalyzable = half?.statements.filter((s) => s.unanalyzable !== undefined).length ?? 0;
+        result.statements += statements;
+        result.unanalyzable += unanalyzable;
+        counts.statements += statements;
+        counts.unanalyzable += unanalyzable;
+      }
     }
   }
   result.filesRead = [...files.keys()].filter((f) => targets.has(f));

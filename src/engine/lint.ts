@@ -4,7 +4,7 @@ import { discover, isMigrationFile } from '../discover/discover.js';
 import { changedSince, stagedFiles } from '../discover/git.js';
 import { makeSourceFile, positionAt, readSourceFile } from '../sources/source-file.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config.js';
-import { runJobs, type DirectoryJob } from './lint-directories.js';
+import { runJobs, type DirectoryJob, type LayoutCounts } from './lint-directories.js';
 import type { RuleModule } from './rule.js';
 import { loadRules } from './rules-registry.js';
 import { applySuppressions } from './suppressions.js';
@@ -33,6 +33,8 @@ export interface LintSummary {
   files: number;
   migrations: number;
   statements: number;
+  /** Of the statements, operations migsafe could not lower to SQL (code migrations). */
+  unanalyzable: number;
   errors: number;
   warnings: number;
   infos: number;
@@ -48,6 +50,8 @@ export interface LintResult {
   rules: RuleModule[];
   /** The files linted, relative to the working directory. */
   filesLinted: string[];
+  /** Migrations, statements and unanalysable operations by layout. */
+  layouts: Record<string, LayoutCounts>;
 }
 
 export async function lint(request: LintRequest): Promise<LintResult> {
@@ -96,11 +100,20 @@ export async function lint(request: LintRequest): Promise<LintResult> {
   const errors: string[] = [];
   let migrationCount = 0;
   let statements = 0;
+  let unanalyzable = 0;
+  const layouts: Record<string, LayoutCounts> = {};
   for (const result of results) {
     for (const [filePath, file] of result.files ?? []) files.set(filePath, file);
     errors.push(...result.errors);
     migrationCount += result.migrations;
     statements += result.statements;
+    unanalyzable += result.unanalyzable;
+    for (const [layout, counts] of Object.entries(result.layouts)) {
+      const total = (layouts[layout] ??= { migrations: 0, statements: 0, unanalyzable: 0 });
+      total.migrations += counts.migrations;
+      total.statements += counts.statements;
+      total.unanalyzable += counts.unanalyzable;
+    }
   }
   const fileFor = (filePath: string): SourceFile => {
     let file = files.get(filePath);
@@ -131,6 +144,7 @@ export async function lint(request: LintRequest): Promise<LintResult> {
       files: targetFiles.length,
       migrations: migrationCount,
       statements,
+      unanalyzable,
       errors: diagnostics.filter((d) => d.severity === 'error').length,
       warnings: diagnostics.filter((d) => d.severity === 'warning').length,
       infos: diagnostics.filter((d) => d.severity === 'info').length,
@@ -138,6 +152,7 @@ export async function lint(request: LintRequest): Promise<LintResult> {
     errors,
     rules,
     filesLinted: targetFiles.map((f) => f.relPath),
+    layouts,
   };
 }
 

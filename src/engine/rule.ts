@@ -7,7 +7,9 @@ import type { AstNode, Migration, MigrationHalf, Section, Severity, Statement } 
 
 export interface RuleExample {
   /** SQL of one migration (read as a plain SQL file unless `layout` says otherwise). */
-  sql: string;
+  sql?: string;
+  /** Or a migration directory given file by file (Alembic revisions, ...): name → text. */
+  files?: Record<string, string>;
   /** A down half, for rules about rollbacks. */
   down?: string;
   /** `wrapped` to read it as a migration the runner runs in a transaction. */
@@ -67,6 +69,8 @@ export interface ReportDescriptor {
   offset?: number;
   /** The half the finding is about, when reporting from checkMigration. */
   section?: Section;
+  /** The migration the finding is about, when reporting from checkDirectory. */
+  migration?: Migration;
   /** Report on a statement other than the current one (or where there is none). */
   statement?: Statement;
   /** Report at an offset of a file, for findings about a half or a file. */
@@ -83,7 +87,7 @@ export type StatementVisitor = (node: AstNode, context: StatementContext) => voi
 /**
  * Visitors keyed by statement node type (`IndexStmt(node, ctx)`, given the node inside the wrapper),
  * `'*'` for every parsed statement (given the wrapper, `{ IndexStmt: {...} }`), `ParseError` for
- * statements that did not parse.
+ * statements that did not parse, `Unanalyzable` for operations that could not be lowered to SQL.
  */
 export interface RuleListener {
   [statementKind: string]: StatementVisitor | undefined;
@@ -105,6 +109,8 @@ export interface RuleModule {
   create(context: RuleContext): RuleListener;
   /** Checks about a migration as a whole (its halves, its files), once per migration. */
   checkMigration?: (migration: MigrationContext, context: RuleContext) => void;
+  /** Checks about a directory's migrations together (a revision graph), once per directory. */
+  checkDirectory?: (migrations: Migration[], context: RuleContext) => void;
 }
 
 export function defineRule(rule: RuleModule): RuleModule {

@@ -73,7 +73,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           help: template.help ? restorePlaceholders(fillTemplate(template.help, descriptor.data), statement) : undefined,
           file,
           span: { start, end },
-          migration: current.migration.id,
+          migration: (descriptor.migration ?? current.migration).id,
           section: descriptor.section ?? current.section,
           statementText: statement?.text,
           statementSpan: statement && !at ? statement.span : { start, end },
@@ -107,6 +107,14 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
       for (const rule of active) {
         if (rule.module.checkMigration) call(rule, () => rule.module.checkMigration!(context, rule.context), migration.id);
       }
+      current = null;
+    }
+  }
+  if (migrations.some(options.isTarget)) {
+    for (const rule of active) {
+      if (!rule.module.checkDirectory) continue;
+      current = { migration: migrations[0]!, section: 'up' };
+      call(rule, () => rule.module.checkDirectory!(migrations, rule.context), migrations[0]!.directory);
       current = null;
     }
   }
@@ -149,7 +157,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           heldLocks,
         };
         current = { migration, section: half.section, statement };
-        const kind = ast ? statement.kind : 'ParseError';
+        const kind = ast ? statement.kind : statement.unanalyzable !== undefined ? 'Unanalyzable' : 'ParseError';
         for (const rule of active) {
           if (half.section === 'down' && rule.module.checksDown === false) continue;
           const visitor = rule.listener[kind] as StatementVisitor | undefined;
@@ -191,6 +199,12 @@ function assignTransactions(half: MigrationHalf, topLevel: number): (number | nu
   const ids: (number | null)[] = [];
   let enclosing: number | null = null;
   for (const statement of half.statements) {
+    if (statement.outsideTransaction) {
+      // Alembic commits its transaction before an autocommit block and begins a new one after it.
+      ids.push(null);
+      if (open !== null) open = next++;
+      continue;
+    }
     if (statement.origin !== 'top') {
       ids.push(enclosing ?? open ?? next++);
       continue;

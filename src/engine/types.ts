@@ -51,6 +51,13 @@ export interface Statement {
   parseError?: { message: string; offset: number };
   /** Template placeholders replaced before parsing: filled identifier → the original text. */
   placeholders?: Map<string, string>;
+  /**
+   * A migration operation that could not be turned into SQL statically (SQL built at run time, a
+   * helper imported from elsewhere): why. Such a statement has no AST.
+   */
+  unanalyzable?: string;
+  /** The runner runs this statement outside its transaction (Alembic's autocommit_block). */
+  outsideTransaction?: boolean;
 }
 
 export interface MigrationHalf {
@@ -61,6 +68,8 @@ export interface MigrationHalf {
   transaction: TransactionMode;
   /** The half's marker or file start, where findings about the half as a whole are reported. */
   anchor: { file: SourceFile; offset: number };
+  /** The half only raises: the migration is deliberately irreversible. */
+  irreversible?: boolean;
 }
 
 export interface Migration {
@@ -73,6 +82,8 @@ export interface Migration {
   /** Whether this layout has down migrations at all (Prisma has none by design). */
   downExpected: boolean;
   files: SourceFile[];
+  /** For revision-graph layouts (Alembic): this revision and the ones it follows. */
+  revision?: { id: string; parents: string[]; anchor: { file: SourceFile; offset: number } };
 }
 
 export interface Finding {

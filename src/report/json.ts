@@ -22,6 +22,7 @@ export const reportJson: Reporter = (result) => {
       files: result.summary.files,
       migrations: result.summary.migrations,
       statements: result.summary.statements,
+      unanalyzable: result.summary.unanalyzable,
       errors: result.summary.errors,
       warnings: result.summary.warnings,
       infos: result.summary.infos,

@@ -10,7 +10,7 @@ import type { Migration, Statement, TransactionMode } from '../engine/types.js';
 import { refusesTransactionBlock } from '../engine/postgres-facts.js';
 import { makeHalf, parseFileRange, type SqlLayout } from './layout.js';
 
-const NAME = /^([VUR])([^_]*)__(.*)\.sql$/i;
+const NAME = /^([VUR])(.*?)__(.+)\.sql$/i;
 
 export const flywayLayout: SqlLayout = {
   name: 'flyway',

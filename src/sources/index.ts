@@ -1,7 +1,7 @@
 // The SQL layouts, in the order they are tried on a directory: the first that claims it reads it.
 // Layouts recognised by file names or side files come before those recognised by markers inside
 // files, and plain SQL comes last.
-import type { SqlLayout } from './layout.js';
+import type { MigrationDirectory, ReadContext, SqlLayout } from './layout.js';
 import { sqitchLayout } from './sqitch.js';
 import { prismaLayout } from './prisma.js';
 import { folderPerMigrationLayout } from './folder-per-migration.js';
@@ -13,6 +13,7 @@ import { nodePgMigrateSqlLayout } from './node-pg-migrate-sql.js';
 import { drizzleLayout } from './drizzle.js';
 import { atlasLayout } from './atlas.js';
 import { plainSqlLayout } from './plain-sql.js';
+import { alembicLayout } from './alembic.js';
 
 export const sqlLayouts: SqlLayout[] = [
   sqitchLayout,
@@ -26,8 +27,17 @@ export const sqlLayouts: SqlLayout[] = [
   drizzleLayout,
   atlasLayout,
   plainSqlLayout,
+  alembicLayout,
 ];
 
 export function layoutByName(name: string): SqlLayout | undefined {
   return sqlLayouts.find((layout) => layout.name === name);
+}
+
+/** The layout that reads a directory: the configured one if it reads this kind, else the first claiming it. */
+export function layoutFor(directory: MigrationDirectory, context: ReadContext, configured?: string): SqlLayout | undefined {
+  const kindOf = (layout: SqlLayout) => layout.kind ?? 'sql';
+  const named = configured ? layoutByName(configured) : undefined;
+  if (named && kindOf(named) === directory.kind) return named;
+  return sqlLayouts.find((layout) => kindOf(layout) === directory.kind && layout.claims(directory, context));
 }

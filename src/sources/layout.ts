@@ -3,10 +3,13 @@
 import path from 'node:path';
 import type { Migration, MigrationHalf, Section, SourceFile, Statement, TransactionMode } from '../engine/types.js';
 import { fileSlice, type ParseOptions, parseSqlChunk } from './sql-statements.js';
+import type { SourceKind } from '../discover/discover.js';
 
 export interface MigrationDirectory {
   /** The directory whose migrations run in order (for Prisma: the `migrations` folder). */
   dir: string;
+  /** What its files are read as. */
+  kind: SourceKind;
   /** Absolute paths of the migration files found under it, sorted. */
   files: string[];
 }
@@ -22,6 +25,8 @@ export interface ReadContext {
 export interface SqlLayout {
   /** Name shown in output and accepted by the `layout` config key. */
   name: string;
+  /** The kind of files it reads (default: SQL). */
+  kind?: SourceKind;
   /** Whether this layout owns the whole directory (by names, markers or side files). */
   claims(directory: MigrationDirectory, context: ReadContext): boolean;
   read(directory: MigrationDirectory, context: ReadContext): Migration[];

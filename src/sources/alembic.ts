@@ -1,0 +1,644 @@
+// Alembic revision files, read with a real Python parser (@lezer/python) and never run. Each `op.*`
+// call in upgrade() and downgrade() is lowered to the PostgreSQL statements Alembic emits for it,
+// located at the call, so the SQL rules run unchanged; `op.execute` SQL is linted in place.
+// Alembic runs each migration in a transaction on PostgreSQL (transactional DDL); statements in
+// `with op.get_context().autocommit_block():` run outside it.
+// https://alembic.sqlalchemy.org/en/latest/ops.html
+import path from 'node:path';
+import type { SyntaxNode } from '@lezer/common';
+import { parser } from '@lezer/python';
+import type { Migration, MigrationHalf, SourceFile, Statement } from '../engine/types.js';
+import type { ReadContext, SqlLayout } from './layout.js';
+import { boolOf, describeUnknown, PythonEvaluator, stringOf, type PyValue, type Scope } from './python-values.js';
+import { parseSqlChunk } from './sql-statements.js';
+
+const REVISION_FILE = /^\s*down_revision\b/m;
+
+export const alembicLayout: SqlLayout = {
+  name: 'alembic',
+  kind: 'python',
+  ordersItself: true,
+  claims: (directory, context) => directory.files.some((file) => isRevision(context.read(file).text)),
+  read(directory, context) {
+    const migrations = directory.files
+      .map((file) => context.read(file))
+      .filter((file) => isRevision(file.text))
+      .map((file) => {
+        try {
+          return readRevision(file, directory.dir, context);
+        } catch (error) {
+          // Python that does not parse into the expected shape: one finding, the rest still read.
+          return unreadableRevision(file, directory.dir, (error as Error).message);
+        }
+      });
+    return orderByRevisionGraph(migrations);
+  },
+};
+
+function isRevision(text: string): boolean {
+  return REVISION_FILE.test(text) && /\bdef\s+upgrade\s*\(/.test(text);
+}
+
+function readRevision(file: SourceFile, directory: string, context: ReadContext): Migration {
+  const tree = parser.parse(file.text);
+  const evaluator = new PythonEvaluator(file.text);
+  const moduleScope: Scope = new Map();
+  const functions = new Map<string, SyntaxNode>();
+  for (let node = tree.topNode.firstChild; node; node = node.nextSibling) {
+    if (node.name === 'AssignStatement') bindAssignment(node, evaluator, moduleScope);
+    if (node.name === 'FunctionDefinition') {
+      const name = node.getChild('VariableName');
+      if (name) functions.set(evaluator.text(name), node);
+    }
+  }
+  const revisionValue = moduleScope.get('revision');
+  const downRevision = moduleScope.get('down_revision');
+  const parents = downRevision?.kind === 'list' ? downRevision.items.map(stringOf).filter((s): s is string => !!s) : [stringOf(downRevision)].filter((s): s is string => !!s);
+  const id = path.basename(file.path).replace(/\.py$/i, '');
+  const upgrade = functions.get('upgrade');
+  if (!upgrade) throw new Error('no top-level def upgrade() in the Python syntax tree (the file does not parse)');
+  const downgrade = functions.get('downgrade');
+  const lower = (fn: SyntaxNode, section: 'up' | 'down'): MigrationHalf => {
+    const lowerer = new Lowerer(file, evaluator, context, moduleScope, functions);
+    const body = fn.getChild('Body');
+    if (body) lowerer.body(body, new Map(moduleScope));
+    return {
+      section,
+      files: [file],
+      statements: lowerer.statements,
+      transaction: 'wrapped',
+      anchor: { file, offset: fn.from },
+      irreversible: body ? onlyRaises(body, evaluator) : false,
+    };
+  };
+  return {
+    id,
+    layout: 'alembic',
+    directory,
+    up: lower(upgrade, 'up'),
+    down: downgrade ? lower(downgrade, 'down') : null,
+    downExpected: true,
+    files: [file],
+    revision: { id: stringOf(revisionValue) ?? id, parents, anchor: { file, offset: (downRevision?.node ?? upgrade).from } },
+  };
+}
+
+function unreadableRevision(file: SourceFile, directory: string, reason: string): Migration {
+  const id = path.basename(file.path).replace(/\.py$/i, '');
+  const statement: Statement = {
+    file,
+    span: { start: 0, end: Math.min(file.text.length, file.text.indexOf('\n') < 0 ? file.text.length : file.text.indexOf('\n')) },
+    text: '',
+    ast: null,
+    kind: '',
+    origin: 'top',
+    locate: () => 0,
+    parseError: { message: `this Alembic revision could not be read: ${reason}`, offset: 0 },
+  };
+  return {
+    id,
+    layout: 'alembic',
+    directory,
+    up: { section: 'up', files: [file], statements: [statement], transaction: 'wrapped', anchor: { file, offset: 0 } },
+    down: null,
+    downExpected: false,
+    files: [file],
+  };
+}
+
+function bindAssignment(node: SyntaxNode, evaluator: PythonEvaluator, scope: Scope): void {
+  // `name = value` and `name: type = value`: the first name and the last expression.
+  const target = node.firstChild;
+  const value = node.lastChild;
+  if (target?.name !== 'VariableName' || !value || value === target) return;
+  scope.set(evaluator.text(target), evaluator.evaluate(value, scope));
+}
+
+/** A body that does nothing but raise (after an optional docstring): irreversible on purpose. */
+function onlyRaises(body: SyntaxNode, evaluator: PythonEvaluator): boolean {
+  const statements = evaluator.children(body).filter((s) => s.name !== ':');
+  const meaningful = statements.filter((s) => !(s.name === 'ExpressionStatement' && /^(String|ContinuedString)$/.test(s.firstChild?.name ?? '')));
+  return meaningful.length > 0 && meaningful.every((s) => s.name === 'RaiseStatement');
+}
+
+class Unanalyzable extends Error {}
+
+const BIND_PARAMETER = /(?<![:\w]):[A-Za-z_]\w*/g;
+
+const BIND_CALLS = /^(op\.get_bind|op\.get_context\(\)\.bind)$/;
+const HARMLESS_CALLS = new Set(['print', 'len', 'range', 'list', 'dict', 'set', 'sorted', 'isinstance', 'getattr', 'setattr', 'hasattr', 'str', 'int', 'super']);
+
+class Lowerer {
+  readonly statements: Statement[] = [];
+  private autocommit = 0;
+  private depth = 0;
+  /** Variables bound to a connection (`conn = op.get_bind()`). */
+  private readonly binds = new Set<string>();
+  /** `with op.batch_alter_table("t") as batch_op:` aliases → table. */
+  private readonly batches = new Map<string, { table: string; schema: string | null }>();
+
+  constructor(
+    private readonly file: SourceFile,
+    private readonly py: PythonEvaluator,
+    private readonly context: ReadContext,
+    private readonly moduleScope: Scope,
+    private readonly functions: Map<string, SyntaxNode>,
+  ) {}
+
+  body(body: SyntaxNode, scope: Scope): void {
+    for (let node = body.firstChild; node; node = node.nextSibling) this.statement(node, scope);
+  }
+
+  private statement(node: SyntaxNode, scope: Scope): void {
+    switch (node.name) {
+      case 'ExpressionStatement': {
+        const expression = node.firstChild;
+        if (expression?.name === 'CallExpression') this.call(expression, scope);
+        break;
+      }
+      case 'AssignStatement': {
+        const value = node.lastChild;
+        const target = node.firstChild;
+        if (value?.name === 'CallExpression' && BIND_CALLS.test(this.py.dottedName(value.firstChild!) ?? '') && target?.name === 'VariableName') {
+          this.binds.add(this.py.text(target));
+        } else if (value?.name === 'CallExpression' && this.isOperation(value)) {
+          this.call(value, scope); // `result = conn.execute(...)`
+        }
+        bindAssignment(node, this.py, scope);
+        break;
+      }
+      case 'WithStatement':
+        this.withStatement(node, scope);
+        break;
+      case 'ForStatement':
+        this.forStatement(node, scope);
+        break;
+      case 'IfStatement':
+      case 'TryStatement':
+      case 'WhileStatement':
+        // Both branches are read: a migration's SQL is linted whether or not a branch runs.
+        for (const body of node.getChildren('Body')) this.body(body, scope);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private withStatement(node: SyntaxNode, scope: Scope): void {
+    const body = node.getChild('Body');
+    if (!body) return;
+    const header = this.py.text(node).slice(0, body.from - node.from);
+    if (/autocommit_block\s*\(/.test(header)) {
+      this.autocommit++;
+      this.body(body, scope);
+      this.autocommit--;
+      return;
+    }
+    const batchCall = node.getChildren('CallExpression').find((c) => /batch_alter_table$/.test(this.py.dottedName(c.firstChild!) ?? ''));
+    const alias = node.getChild('VariableName');
+    if (batchCall && alias) {
+      const call = this.py.evaluate(batchCall, scope);
+      const table = call.kind === 'call' ? stringOf(call.args[0] ?? call.kwargs.get('table_name')) : null;
+      if (table) this.batches.set(this.py.text(alias), { table, schema: call.kind === 'call' ? stringOf(call.kwargs.get('schema')) : null });
+      else this.unanalyzable(batchCall, `batch_alter_table on ${describeUnknown(call.kind === 'call' ? call.args[0] : call)}`);
+    }
+    this.body(body, scope);
+  }
+
+  private forStatement(node: SyntaxNode, scope: Scope): void {
+    const variable = node.getChild('VariableName');
+    const body = node.getChild('Body');
+    if (!body) return;
+    const iterable = variable?.nextSibling?.nextSibling ?? null; // `for NAME in ITERABLE`
+    const values = iterable ? this.py.evaluate(iterable, scope) : null;
+    if (variable && values?.kind === 'list' && values.items.length <= 50) {
+      // A loop over a literal list: each iteration is lowered with the name bound.
+      for (const item of values.items) {
+        const inner = new Map(scope);
+        inner.set(this.py.text(variable), item);
+        this.body(body, inner);
+      }
+      return;
+    }
+    this.body(body, scope);
+  }
+
+  private isOperation(call: SyntaxNode): boolean {
+    const callee = this.py.dottedName(call.firstChild!) ?? '';
+    const head = callee.split('.')[0]!;
+    return callee.startsWith('op.') || this.binds.has(head) || this.batches.has(head) || /\.execute$/.test(callee);
+  }
+
+  private call(node: SyntaxNode, scope: Scope): void {
+    const value = this.py.evaluate(node, scope);
+    if (value.kind !== 'call') return;
+    try {
+      this.operation(value, scope);
+    } catch (error) {
+      if (error instanceof Unanalyzable) this.unanalyzable(node, error.message);
+      else throw error;
+    }
+  }
+
+  private operation(call: Extract<PyValue, { kind: 'call' }>, scope: Scope): void {
+    const { callee } = call;
+    const [head, ...rest] = callee.split('.');
+    const method = rest.join('.');
+    if (head === 'op') return this.opCall(method, call, null);
+    const batch = this.batches.get(head!);
+    if (batch) return this.opCall(method, call, batch);
+    if ((this.binds.has(head!) && method === 'execute') || /^op\.get_bind\(\)|get_bind$/.test(callee) || callee === '<value>.execute') {
+      return this.execute(call.args[0], call);
+    }
+    if (callee === '<value>.create' || callee === '<value>.drop') {
+      const receiver = call.args[call.args.length - 1];
+      if (receiver?.kind === 'call' && isEnumType(receiver.callee)) {
+        const name = stringOf(receiver.kwargs.get('name'));
+        if (!name) throw new Unanalyzable('an enum type without a static name');
+        const schema = stringOf(receiver.kwargs.get('schema'));
+        if (callee.endsWith('create')) {
+          const labels = receiver.args.map(stringOf);
+          if (labels.some((l) => l === null)) throw new Unanalyzable('enum labels that are not string literals');
+          return this.emit(call.node, `CREATE TYPE ${qualified(name, schema)} AS ENUM (${labels.map((l) => literal(l!)).join(', ')})`);
+        }
+        return this.emit(call.node, `DROP TYPE ${boolOf(call.kwargs.get('checkfirst')) ? 'IF EXISTS ' : ''}${qualified(name, schema)}`);
+      }
+      return;
+    }
+    // A helper defined in this file is lowered where it is called; one imported from elsewhere is not visible.
+    const helper = !callee.includes('.') ? this.functions.get(callee) : undefined;
+    if (helper && this.depth < 5) {
+      const body = helper.getChild('Body');
+      if (body) {
+        this.depth++;
+        this.body(body, new Map(this.moduleScope));
+        this.depth--;
+      }
+      return;
+    }
+    if (!callee.includes('.') && !HARMLESS_CALLS.has(callee) && !/^[A-Z]/.test(callee) && callee !== '<expression>') {
+      throw new Unanalyzable(`${callee}() is a helper migsafe cannot see into`);
+    }
+    void scope;
+  }
+
+  private opCall(method: string, call: Extract<PyValue, { kind: 'call' }>, batch: { table: string; schema: string | null } | null): void {
+    const a = call.args;
+    const kw = call.kwargs;
+    // In a batch block the table is implied, so every positional argument after it shifts left.
+    const tableArg = (index: number, keyword = 'table_name'): string => {
+      if (batch) return qualified(batch.table, batch.schema);
+      return qualified(requireString(a[index] ?? kw.get(keyword), 'table name'), stringOf(kw.get('schema')));
+    };
+    const shift = batch ? 1 : 0;
+    switch (method) {
+      case 'execute':
+        return this.execute(a[0] ?? kw.get('sqltext'), call);
+      case 'add_column': {
+        const column = a[1 - shift] ?? kw.get('column');
+        return this.emit(call.node, `ALTER TABLE ${tableArg(0)} ADD COLUMN ${columnSql(column)}`);
+      }
+      case 'drop_column':
+        return this.emit(call.node, `ALTER TABLE ${tableArg(0)} DROP COLUMN ${ident(requireString(a[1 - shift] ?? kw.get('column_name'), 'column name'))}`);
+      case 'alter_column':
+        return this.alterColumn(call, tableArg(0), requireString(a[1 - shift] ?? kw.get('column_name'), 'column name'));
+      case 'create_table': {
+        const name = requireString(a[0] ?? kw.get('table_name'), 'table name');
+        const elements = a.slice(1).map(tableElementSql).filter(Boolean);
+        for (const enumType of a.slice(1).flatMap(enumTypesOf)) this.emit(call.node, enumType);
+        return this.emit(call.node, `CREATE TABLE ${qualified(name, stringOf(kw.get('schema')))} (${elements.join(', ')})`);
+      }
+      case 'drop_table':
+        return this.emit(call.node, `DROP TABLE ${qualified(requireString(a[0] ?? kw.get('table_name'), 'table name'), stringOf(kw.get('schema')))}`);
+      case 'rename_table':
+        return this.emit(call.node, `ALTER TABLE ${qualified(requireString(a[0] ?? kw.get('old_table_name'), 'table name'), stringOf(kw.get('schema')))} RENAME TO ${ident(requireString(a[1] ?? kw.get('new_table_name'), 'table name'))}`);
+      case 'create_index': {
+        const name = requireString(a[0] ?? kw.get('index_name'), 'index name');
+        const columns = listOf(a[2 - shift] ?? kw.get('columns')).map(indexElementSql);
+        const where = kw.get('postgresql_where');
+        const using = stringOf(kw.get('postgresql_using'));
+        const concurrently = boolOf(kw.get('postgresql_concurrently')) ? ' CONCURRENTLY' : '';
+        const unique = boolOf(kw.get('unique')) ? 'UNIQUE ' : '';
+        const ifNotExists = boolOf(kw.get('if_not_exists')) ? ' IF NOT EXISTS' : '';
+        return this.emit(call.node, `CREATE ${unique}INDEX${concurrently}${ifNotExists} ${ident(name)} ON ${tableArg(1)}${using ? ` USING ${using}` : ''} (${columns.join(', ')})${where ? ` WHERE ${sqlExpression(where)}` : ''}`);
+      }
+      case 'drop_index': {
+        const name = requireString(a[0] ?? kw.get('index_name'), 'index name');
+        const concurrently = boolOf(kw.get('postgresql_concurrently')) ? ' CONCURRENTLY' : '';
+        const ifExists = boolOf(kw.get('if_exists')) ? ' IF EXISTS' : '';
+        return this.emit(call.node, `DROP INDEX${concurrently}${ifExists} ${qualified(name, stringOf(kw.get('schema')))}`);
+      }
+      case 'create_foreign_key': {
+        const name = stringOf(a[0] ?? kw.get('constraint_name'));
+        const source = batch ? tableArg(0) : qualified(requireString(a[1] ?? kw.get('source_table'), 'table name'), stringOf(kw.get('source_schema')));
+        const referent = requireString(a[2 - shift] ?? kw.get('referent_table'), 'table name');
+        const local = listOf(a[3 - shift] ?? kw.get('local_cols')).map((c) => ident(requireString(c, 'column name')));
+        const remote = listOf(a[4 - shift] ?? kw.get('remote_cols')).map((c) => ident(requireString(c, 'column name')));
+        return this.emit(
+          call.node,
+          `ALTER TABLE ${source} ADD ${name ? `CONSTRAINT ${ident(name)} ` : ''}FOREIGN KEY (${local.join(', ')}) REFERENCES ${qualified(referent, stringOf(kw.get('referent_schema')))} (${remote.join(', ')})${referentialActions(kw)}${boolOf(kw.get('postgresql_not_valid')) ? ' NOT VALID' : ''}`,
+        );
+      }
+      case 'create_check_constraint': {
+        const name = stringOf(a[0] ?? kw.get('constraint_name'));
+        const condition = a[2 - shift] ?? kw.get('condition');
+        return this.emit(call.node, `ALTER TABLE ${tableArg(1)} ADD ${name ? `CONSTRAINT ${ident(name)} ` : ''}CHECK (${sqlExpression(condition)})${boolOf(kw.get('postgresql_not_valid')) ? ' NOT VALID' : ''}`);
+      }
+      case 'create_unique_constraint':
+      case 'create_primary_key': {
+        const name = stringOf(a[0] ?? kw.get('constraint_name'));
+        const columns = listOf(a[2 - shift] ?? kw.get('columns')).map((c) => ident(requireString(c, 'column name')));
+        const kind = method === 'create_unique_constraint' ? 'UNIQUE' : 'PRIMARY KEY';
+        return this.emit(call.node, `ALTER TABLE ${tableArg(1)} ADD ${name ? `CONSTRAINT ${ident(name)} ` : ''}${kind} (${columns.join(', ')})`);
+      }
+      case 'drop_constraint': {
+        const name = requireString(a[0] ?? kw.get('constraint_name'), 'constraint name');
+        return this.emit(call.node, `ALTER TABLE ${tableArg(1)} DROP CONSTRAINT ${ident(name)}`);
+      }
+      case 'bulk_insert': {
+        // A table object: sa.table("name", ...) or a name bound elsewhere (`tables.logentrykind`).
+        const table = a[0];
+        const tableName = table?.kind === 'call' ? stringOf(table.args[0]) : table?.kind === 'name' ? table.dotted.split('.').pop()! : stringOf(table);
+        if (!tableName) throw new Unanalyzable('bulk_insert into a table object migsafe cannot name');
+        return this.emit(call.node, `INSERT INTO ${ident(tableName)} DEFAULT VALUES`);
+      }
+      case 'get_bind':
+      case 'get_context':
+      case 'f':
+      case 'batch_alter_table':
+      case 'inline_literal':
+        return;
+      default:
+        throw new Unanalyzable(`op.${method}() is not lowered to SQL by migsafe`);
+    }
+  }
+
+  private alterColumn(call: Extract<PyValue, { kind: 'call' }>, table: string, column: string): void {
+    const kw = call.kwargs;
+    const col = ident(column);
+    let emitted = false;
+    const type = kw.get('type_');
+    if (type && type.kind !== 'none') {
+      const using = stringOf(kw.get('postgresql_using'));
+      this.emit(call.node, `ALTER TABLE ${table} ALTER COLUMN ${col} TYPE ${typeSql(type)}${using ? ` USING ${using}` : ''}`);
+      emitted = true;
+    }
+    const nullable = boolOf(kw.get('nullable'));
+    if (nullable !== null) {
+      this.emit(call.node, `ALTER TABLE ${table} ALTER COLUMN ${col} ${nullable ? 'DROP' : 'SET'} NOT NULL`);
+      emitted = true;
+    }
+    if (kw.has('server_default')) {
+      const value = kw.get('server_default')!;
+      this.emit(call.node, value.kind === 'none' || (value.kind === 'bool' && !value.value) ? `ALTER TABLE ${table} ALTER COLUMN ${col} DROP DEFAULT` : `ALTER TABLE ${table} ALTER COLUMN ${col} SET DEFAULT ${defaultSql(value)}`);
+      emitted = true;
+    }
+    const newName = stringOf(kw.get('new_column_name'));
+    if (newName) {
+      this.emit(call.node, `ALTER TABLE ${table} RENAME COLUMN ${col} TO ${ident(newName)}`);
+      emitted = true;
+    }
+    if (!emitted && (call.spread || [...kw.keys()].some((k) => !['existing_type', 'existing_nullable', 'existing_server_default', 'schema', 'comment', 'existing_comment'].includes(k)))) {
+      throw new Unanalyzable('alter_column with arguments migsafe cannot read');
+    }
+  }
+
+  private execute(sql: PyValue | undefined, call: Extract<PyValue, { kind: 'call' }>): void {
+    let text = sql;
+    if (text?.kind === 'call' && /(^|\.)text$/.test(text.callee)) text = text.args[0];
+    if (text?.kind !== 'str') throw new Unanalyzable(`SQL passed as ${describeUnknown(text)}`);
+    const { value, map } = text;
+    const statements = parseSqlChunk(
+      { file: this.file, text: value, toFileOffset: (i) => map[Math.min(i, map.length - 1)]! },
+      // sa.text() bind parameters (`:name`, not `::type` casts) stand for values.
+      { placeholders: [...(this.context.parseOptions.placeholders ?? []), BIND_PARAMETER] },
+    );
+    for (const statement of statements) this.push(statement);
+    void call;
+  }
+
+  /** A statement migsafe wrote for an operation, reported at the call. */
+  private emit(node: SyntaxNode, sql: string): void {
+    const text = `${sql};`;
+    const statements = parseSqlChunk({ file: this.file, text, toFileOffset: (i) => (i >= sql.length ? node.to : node.from) });
+    for (const statement of statements) {
+      if (statement.parseError) {
+        this.unanalyzable(node, `the operation lowers to SQL PostgreSQL rejects: ${statement.parseError.message}`);
+        continue;
+      }
+      statement.span = { start: node.from, end: node.to };
+      statement.locate = () => node.from;
+      this.push(statement);
+    }
+  }
+
+  private push(statement: Statement): void {
+    if (this.autocommit > 0) statement.outsideTransaction = true;
+    this.statements.push(statement);
+  }
+
+  private unanalyzable(node: SyntaxNode, reason: string): void {
+    this.push({
+      file: this.file,
+      span: { start: node.from, end: node.to },
+      text: this.py.text(node),
+      ast: null,
+      kind: '',
+      origin: 'top',
+      locate: () => node.from,
+      unanalyzable: reason,
+    });
+  }
+}
+
+function requireString(value: PyValue | undefined, what: string): string {
+  const text = stringOf(value);
+  if (text === null) throw new Unanalyzable(`the ${what} is ${describeUnknown(value)}`);
+  return text;
+}
+
+function listOf(value: PyValue | undefined): PyValue[] {
+  if (value?.kind === 'list') return value.items;
+  if (value?.kind === 'str') return [value];
+  throw new Unanalyzable(`a column list given as ${describeUnknown(value)}`);
+}
+
+function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function qualified(name: string, schema: string | null): string {
+  return schema ? `${ident(schema)}.${ident(name)}` : ident(name);
+}
+
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** A SQL expression from `sa.text("...")`, a string (Alembic sends it verbatim), or a literal. */
+function sqlExpression(value: PyValue | undefined): string {
+  if (value?.kind === 'call' && /(^|\.)(text|literal_column)$/.test(value.callee) && value.args[0]?.kind === 'str') return value.args[0].value;
+  if (value?.kind === 'str') return value.value;
+  throw new Unanalyzable(`an expression given as ${describeUnknown(value)}`);
+}
+
+/** server_default: a string is a quoted literal, `sa.text()` raw SQL, `sa.func.x()` a call. */
+function defaultSql(value: PyValue): string {
+  if (value.kind === 'str') return literal(value.value);
+  if (value.kind === 'num') return String(value.value);
+  if (value.kind === 'bool') return value.value ? 'true' : 'false';
+  if (value.kind === 'call' && /(^|\.)text$/.test(value.callee) && value.args[0]?.kind === 'str') return value.args[0].value;
+  if (value.kind === 'call' && /(^|\.)(func)\./.test(value.callee)) return `${value.callee.split('.').pop()}()`;
+  if (value.kind === 'call' && /(^|\.)(true|false|null)$/.test(value.callee)) return value.callee.split('.').pop()!;
+  if (value.kind === 'call' && /(^|\.)literal_column$/.test(value.callee) && value.args[0]?.kind === 'str') return value.args[0].value;
+  if (value.kind === 'call' && /(^|\.)literal$/.test(value.callee) && value.args[0]) return defaultSql(value.args[0]);
+  throw new Unanalyzable(`a server_default given as ${describeUnknown(value)}`);
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  integer: 'integer', int: 'integer', biginteger: 'bigint', bigint: 'bigint', smallinteger: 'smallint', smallint: 'smallint',
+  text: 'text', unicodetext: 'text', boolean: 'boolean', date: 'date', time: 'time', interval: 'interval',
+  float: 'double precision', real: 'real', double: 'double precision', double_precision: 'double precision',
+  largebinary: 'bytea', bytea: 'bytea', json: 'json', jsonb: 'jsonb', uuid: 'uuid', inet: 'inet', cidr: 'cidr',
+  macaddr: 'macaddr', tsvector: 'tsvector', citext: 'citext', hstore: 'hstore', money: 'money', oid: 'oid',
+};
+
+/** The PostgreSQL type SQLAlchemy emits for a type object or class. */
+function typeSql(value: PyValue | undefined): string {
+  if (!value) throw new Unanalyzable('a column without a type');
+  const dotted = value.kind === 'call' ? value.callee : value.kind === 'name' ? value.dotted : null;
+  if (!dotted) throw new Unanalyzable(`a type given as ${describeUnknown(value)}`);
+  const name = dotted.split('.').pop()!;
+  const lower = name.toLowerCase();
+  const args = value.kind === 'call' ? value.args : [];
+  const kwargs = value.kind === 'call' ? value.kwargs : new Map<string, PyValue>();
+  const num = (v: PyValue | undefined) => (v?.kind === 'num' ? v.value : null);
+  if (lower === 'string' || lower === 'varchar' || lower === 'unicode') {
+    const length = num(args[0] ?? kwargs.get('length'));
+    return length ? `varchar(${length})` : 'varchar';
+  }
+  if (lower === 'char') return `char(${num(args[0] ?? kwargs.get('length')) ?? 1})`;
+  if (lower === 'numeric' || lower === 'decimal') {
+    const precision = num(args[0] ?? kwargs.get('precision'));
+    const scale = num(args[1] ?? kwargs.get('scale'));
+    return precision ? `numeric(${precision}${scale !== null ? `,${scale}` : ''})` : 'numeric';
+  }
+  if (lower === 'datetime' || lower === 'timestamp') return boolOf(kwargs.get('timezone') ?? args[0]) ? 'timestamptz' : 'timestamp';
+  if (lower === 'array') return `${typeSql(args[0] ?? kwargs.get('item_type'))}[]`;
+  if (lower === 'enum') {
+    const enumName = stringOf(kwargs.get('name'));
+    if (!enumName) throw new Unanalyzable('an enum type without a static name');
+    return qualified(enumName, stringOf(kwargs.get('schema')));
+  }
+  if (TYPE_NAMES[lower]) return TYPE_NAMES[lower]!;
+  // A custom type (a TypeDecorator of the project's): named after its class, which PostgreSQL
+  // parses as a type name; what it stores is not known statically.
+  return ident(lower);
+}
+
+function isEnumType(callee: string): boolean {
+  return /(^|\.)(Enum|ENUM)$/.test(callee);
+}
+
+/** `CREATE TYPE` for sa.Enum/ENUM columns of op.create_table, which SQLAlchemy creates first. */
+function enumTypesOf(element: PyValue): string[] {
+  if (element.kind !== 'call' || !/(^|\.)Column$/.test(element.callee)) return [];
+  const type = element.args[1];
+  if (type?.kind !== 'call' || !isEnumType(type.callee)) return [];
+  if (boolOf(type.kwargs.get('create_type')) === false || boolOf(type.kwargs.get('native_enum')) === false) return [];
+  const name = stringOf(type.kwargs.get('name'));
+  const labels = type.args.map(stringOf);
+  if (!name || labels.some((l) => l === null)) return [];
+  return [`CREATE TYPE ${qualified(name, stringOf(type.kwargs.get('schema')))} AS ENUM (${labels.map((l) => literal(l!)).join(', ')})`];
+}
+
+function referentialActions(kwargs: Map<string, PyValue>): string {
+  const onDelete = stringOf(kwargs.get('ondelete'));
+  const onUpdate = stringOf(kwargs.get('onupdate'));
+  return `${onDelete ? ` ON DELETE ${onDelete}` : ''}${onUpdate ? ` ON UPDATE ${onUpdate}` : ''}`;
+}
+
+/** `sa.Column(name, type, *constraints, nullable=, server_default=, primary_key=, ...)` as a column definition. */
+function columnSql(value: PyValue | undefined): string {
+  if (value?.kind !== 'call' || !/(^|\.)Column$/.test(value.callee)) throw new Unanalyzable(`a column given as ${describeUnknown(value)}`);
+  const name = requireString(value.args[0] ?? value.kwargs.get('name'), 'column name');
+  const kw = value.kwargs;
+  const parts = [ident(name), typeSql(value.args[1] ?? kw.get('type_'))];
+  const primaryKey = boolOf(kw.get('primary_key')) === true;
+  for (const extra of value.args.slice(2)) {
+    if (extra.kind !== 'call') continue;
+    if (/(^|\.)ForeignKey$/.test(extra.callee)) {
+      const target = requireString(extra.args[0] ?? extra.kwargs.get('column'), 'foreign key target');
+      const [refTable, refColumn] = target.includes('.') ? [target.slice(0, target.lastIndexOf('.')), target.slice(target.lastIndexOf('.') + 1)] : [target, null];
+      parts.push(`REFERENCES ${refTable.split('.').map(ident).join('.')}${refColumn ? ` (${ident(refColumn)})` : ''}${referentialActions(extra.kwargs)}`);
+    } else if (/(^|\.)Identity$/.test(extra.callee)) {
+      parts.push(`GENERATED ${boolOf(extra.kwargs.get('always')) ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`);
+    } else if (/(^|\.)Computed$/.test(extra.callee)) {
+      const expression = sqlExpression(extra.args[0] ?? extra.kwargs.get('sqltext'));
+      parts.push(boolOf(extra.kwargs.get('persisted')) === false ? `GENERATED ALWAYS AS (${expression}) VIRTUAL` : `GENERATED ALWAYS AS (${expression}) STORED`);
+    }
+  }
+  if (primaryKey) parts.push('PRIMARY KEY');
+  else if (boolOf(kw.get('nullable')) === false) parts.push('NOT NULL');
+  const serverDefault = kw.get('server_default');
+  if (serverDefault && serverDefault.kind !== 'none') parts.push(`DEFAULT ${defaultSql(serverDefault)}`);
+  if (boolOf(kw.get('unique'))) parts.push('UNIQUE');
+  return parts.join(' ');
+}
+
+/** A create_table argument: a column, or a table constraint. */
+function tableElementSql(value: PyValue): string {
+  if (value.kind !== 'call') throw new Unanalyzable(`a table element given as ${describeUnknown(value)}`);
+  if (/(^|\.)Column$/.test(value.callee)) return columnSql(value);
+  const name = stringOf(value.kwargs.get('name'));
+  const prefix = name ? `CONSTRAINT ${ident(name)} ` : '';
+  const columns = (items: PyValue[]) => items.map((c) => ident(requireString(c, 'column name'))).join(', ');
+  if (/(^|\.)PrimaryKeyConstraint$/.test(value.callee)) return `${prefix}PRIMARY KEY (${columns(value.args)})`;
+  if (/(^|\.)UniqueConstraint$/.test(value.callee)) return `${prefix}UNIQUE (${columns(value.args)})`;
+  if (/(^|\.)CheckConstraint$/.test(value.callee)) return `${prefix}CHECK (${sqlExpression(value.args[0] ?? value.kwargs.get('sqltext'))})`;
+  if (/(^|\.)ForeignKeyConstraint$/.test(value.callee)) {
+    const local = listOf(value.args[0] ?? value.kwargs.get('columns'));
+    const remote = listOf(value.args[1] ?? value.kwargs.get('refcolumns')).map((r) => requireString(r, 'referenced column'));
+    const refTable = remote[0]!.slice(0, remote[0]!.lastIndexOf('.'));
+    return `${prefix}FOREIGN KEY (${columns(local)}) REFERENCES ${refTable.split('.').map(ident).join('.')} (${remote.map((r) => ident(r.slice(r.lastIndexOf('.') + 1))).join(', ')})${referentialActions(value.kwargs)}`;
+  }
+  if (/(^|\.)Index$/.test(value.callee)) return '';
+  throw new Unanalyzable(`${value.callee}() in create_table`);
+}
+
+function indexElementSql(value: PyValue): string {
+  if (value.kind === 'str') return ident(value.value);
+  return sqlExpression(value);
+}
+
+/** Alembic applies revisions from the root down each down_revision chain; files sort by it. */
+function orderByRevisionGraph(all: Migration[]): Migration[] {
+  const migrations = all.filter((m) => m.revision);
+  const unreadable = all.filter((m) => !m.revision);
+  const byId = new Map(migrations.map((m) => [m.revision!.id, m]));
+  const children = new Map<string, Migration[]>();
+  const roots: Migration[] = [];
+  for (const migration of migrations) {
+    const parents = migration.revision!.parents.filter((p) => byId.has(p));
+    if (parents.length === 0) roots.push(migration);
+    for (const parent of parents) children.set(parent, [...(children.get(parent) ?? []), migration]);
+  }
+  const ordered: Migration[] = [];
+  const placed = new Set<Migration>();
+  const byName = (a: Migration, b: Migration) => a.id.localeCompare(b.id);
+  // Kahn's algorithm: a merge revision comes after all its parents.
+  const ready = [...roots].sort(byName);
+  const waiting = new Map(migrations.map((m) => [m, m.revision!.parents.filter((p) => byId.has(p)).length]));
+  while (ready.length) {
+    const next = ready.shift()!;
+    ordered.push(next);
+    placed.add(next);
+    for (const child of (children.get(next.revision!.id) ?? []).sort(byName)) {
+      const left = waiting.get(child)! - 1;
+      waiting.set(child, left);
+      if (left === 0) ready.push(child);
+    }
+  }
+  // Revisions in a cycle never become ready: keep them, last, so they are still linted.
+  return [...ordered, ...migrations.filter((m) => !placed.has(m)).sort(byName), ...unreadable];
+}
