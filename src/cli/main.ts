@@ -1,4 +1,4 @@
-// `migsafe lint | baseline | rules | explain`. Exit codes: 0 clean, 1 findings over the threshold, 2 usage,
+// `migsafe lint | trace | verify | baseline | rules | explain`. Exit codes: 0 clean, 1 findings over the threshold, 2 usage,
 // config or internal error (one line on stderr; the stack only with --debug).
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -6,7 +6,7 @@ import pc from 'picocolors';
 import { UsageError } from '../discover/discover.js';
 import { ConfigError } from '../engine/config.js';
 import { applyBaseline, makeBaseline, readBaseline, writeBaseline } from '../engine/baseline.js';
-import { lint } from '../engine/lint.js';
+import { lint, type LintResult } from '../engine/lint.js';
 import { ruleMarkdown } from '../engine/rule-docs.js';
 import { loadRules } from '../engine/rules-registry.js';
 import type { Severity } from '../engine/types.js';
@@ -64,6 +64,32 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .action(async (paths: string[], options: LintOptions) => {
       exitCode = await runLint(paths, options, io);
     });
+
+  const observed = (name: 'trace' | 'verify', description: string) => {
+    const command = selection(program.command(name).description(description))
+      .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(reporters)).default('text'))
+      .option('-o, --output <file>', 'write the report to a file instead of stdout')
+      .option('--database-url <url>', 'run on this PostgreSQL server (in a throwaway database) instead of the embedded PGlite')
+      .addOption(new Option('--fail-on <severity>', 'the least severity that makes the exit code 1').choices(['error', 'warning', 'info', 'never']).default('error'))
+      .option('--no-color', 'no colours (colours are used only on a terminal)');
+    if (name === 'verify') command.option('--seed-rows <n>', 'insert N generated rows into every table before each migration', parseInteger('--seed-rows'));
+    command.action(async (paths: string[], options: LintOptions & { databaseUrl?: string; seedRows?: number }) => {
+      const { runObserved } = await import('../trace/run.js');
+      const result = await runObserved(name, {
+        paths,
+        configPath: options.config,
+        pgVersion: options.pgVersion,
+        rules: ruleSettings(options.rule),
+        changedSince: options.changedSince,
+        staged: options.staged,
+        databaseUrl: options.databaseUrl,
+        seedRows: options.seedRows,
+      });
+      exitCode = report(result, options, io);
+    });
+  };
+  observed('trace', 'run migrations on PostgreSQL and report the locks and rewrites each statement takes');
+  observed('verify', 'run up → down → up on PostgreSQL and report what the round trip does not restore');
 
   selection(program.command('baseline').description('record the current findings, so that lint --baseline reports only new ones'))
     .option('-o, --output <file>', 'the baseline file to write', 'migsafe-baseline.json')
@@ -133,17 +159,20 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
     staged: options.staged,
   });
   if (options.baseline) result = applyBaseline(result, readBaseline(options.baseline));
-  if (result.errors.length) {
-    for (const error of result.errors) io.stderr.write(`migsafe: internal error: ${options.debug ? error : error.split('\n')[0]}\n`);
-  }
   if (options.quiet) {
     result.diagnostics = result.diagnostics.filter((d) => d.severity === 'error');
   }
+  return report(result, options, io);
+}
+
+/** Writes the report and says what the exit code is. */
+function report(result: LintResult, options: Pick<LintOptions, 'format' | 'output' | 'color' | 'debug' | 'maxWarnings' | 'failOn'>, io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream }): number {
+  for (const error of result.errors) io.stderr.write(`migsafe: internal error: ${options.debug ? error : error.split('\n')[0]}\n`);
   const toFile = !!options.output;
   const color = options.color && !toFile && !!io.stdout.isTTY && pc.isColorSupported;
-  const report = reporters[options.format]!(result, { color, cwd: process.cwd() });
-  if (toFile) writeFileSync(options.output!, report);
-  else io.stdout.write(report);
+  const text = reporters[options.format]!(result, { color, cwd: process.cwd() });
+  if (toFile) writeFileSync(options.output!, text);
+  else io.stdout.write(text);
   if (result.errors.length) return 2;
   const tooManyWarnings = options.maxWarnings !== undefined && result.summary.warnings > options.maxWarnings;
   const { errors, warnings, infos } = result.summary;

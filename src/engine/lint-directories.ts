@@ -24,6 +24,36 @@ export interface DirectoryJob {
   targetsUndeployed: boolean;
 }
 
+/** A directory's migrations in the runner's order, read with its layout (none when no layout reads it). */
+export function readDirectory(
+  directory: MigrationDirectory,
+  job: Pick<DirectoryJob, 'cwd' | 'contents'>,
+  files: Map<string, SourceFile>,
+  configuredLayout: string | undefined,
+  assumeInTransaction: boolean,
+  placeholders: RegExp[],
+): Migration[] {
+  const context: ReadContext = {
+    read(absPath) {
+      let file = files.get(absPath);
+      if (!file) {
+        const text = job.contents[absPath];
+        file = text !== undefined ? makeSourceFile(absPath, text, job.cwd) : readSourceFile(absPath, job.cwd);
+        files.set(absPath, file);
+      }
+      return file;
+    },
+    exists: (absPath) => absPath in job.contents || existsSync(absPath),
+    parseOptions: { placeholders },
+    assumeInTransaction,
+  };
+  const layout = layoutFor(directory, context, configuredLayout);
+  if (!layout) return []; // nothing here that a source reads (Python files that are not revisions)
+  const migrations = layout.read(directory, context);
+  if (!layout.ordersItself) sortMigrations(migrations);
+  return migrations;
+}
+
 /** A finding whose file is named by its absolute path. */
 export type PortableFinding = Omit<Finding, 'file'> & { file: string };
 
@@ -58,26 +88,9 @@ export async function lintDirectories(job: DirectoryJob): Promise<DirectoryJobRe
 
   for (const directory of job.directories) {
     const settings = settingsFor(job.config, directory.dir, job.cli);
-    const context: ReadContext = {
-      read(absPath) {
-        let file = files.get(absPath);
-        if (!file) {
-          const text = job.contents[absPath];
-          file = text !== undefined ? makeSourceFile(absPath, text, job.cwd) : readSourceFile(absPath, job.cwd);
-          files.set(absPath, file);
-        }
-        return file;
-      },
-      exists: (absPath) => absPath in job.contents || existsSync(absPath),
-      parseOptions: { placeholders },
-      assumeInTransaction: settings.assumeInTransaction,
-    };
     let migrations: Migration[];
     try {
-      const layout = layoutFor(directory, context, settings.layout);
-      if (!layout) continue; // nothing here that a source reads (Python files that are not revisions)
-      migrations = layout.read(directory, context);
-      if (!layout.ordersItself) sortMigrations(migrations);
+      migrations = readDirectory(directory, job, files, settings.layout, settings.assumeInTransaction, placeholders);
     } catch (error) {
       result.errors.push(`cannot read ${path.relative(job.cwd, directory.dir) || '.'}: ${(error as Error).message}`);
       continue;

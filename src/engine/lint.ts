@@ -8,7 +8,7 @@ import { runJobs, type DirectoryJob, type LayoutCounts } from './lint-directorie
 import type { RuleModule } from './rule.js';
 import { loadRules } from './rules-registry.js';
 import { applySuppressions } from './suppressions.js';
-import type { Diagnostic, Finding, Severity, SourceFile } from './types.js';
+import type { Diagnostic, Finding, Severity, SourceFile, TracedStatement } from './types.js';
 
 export interface LintRequest {
   paths: string[];
@@ -52,9 +52,23 @@ export interface LintResult {
   filesLinted: string[];
   /** Migrations, statements and unanalysable operations by layout. */
   layouts: Record<string, LayoutCounts>;
+  /** migsafe trace: what each statement did on PostgreSQL. */
+  trace?: TracedStatement[];
+  /** migsafe trace/verify: the database the migrations ran on. */
+  database?: string;
 }
 
-export async function lint(request: LintRequest): Promise<LintResult> {
+export interface PreparedRun {
+  cwd: string;
+  rules: RuleModule[];
+  knownRules: Set<string>;
+  loaded: LoadedConfig;
+  job: DirectoryJob;
+  contents: Map<string, string>;
+}
+
+/** Rules, config, the changed files and discovery: everything before the directories are read. */
+export async function prepareRun(request: LintRequest): Promise<PreparedRun> {
   const cwd = request.cwd ?? process.cwd();
   const rules = await loadRules();
   const knownRules = new Set(rules.map((r) => r.id));
@@ -84,7 +98,6 @@ export async function lint(request: LintRequest): Promise<LintResult> {
     extraFiles: stdinPath ? [stdinPath] : [],
     allowEmpty: changeOnly,
   });
-
   const job: DirectoryJob = {
     cwd,
     directories: discovery.directories,
@@ -94,6 +107,11 @@ export async function lint(request: LintRequest): Promise<LintResult> {
     contents: Object.fromEntries(contents),
     targetsUndeployed: changeOnly,
   };
+  return { cwd, rules, knownRules, loaded, job, contents };
+}
+
+export async function lint(request: LintRequest): Promise<LintResult> {
+  const { cwd, rules, knownRules, loaded, job, contents } = await prepareRun(request);
   const results = await runJobs(job);
   const files = new Map<string, SourceFile>();
   const findings: Finding[] = [];
@@ -129,7 +147,8 @@ export async function lint(request: LintRequest): Promise<LintResult> {
     for (const filePath of result.filesRead) fileFor(filePath);
   }
 
-  const targetFiles = [...files.values()].filter((f) => discovery.targets.has(f.path));
+  const targetSet = new Set(job.targets);
+  const targetFiles = [...files.values()].filter((f) => targetSet.has(f.path));
   const unusedSeverity = request.rules?.['unused-suppression'] ?? loaded.config.rules?.['unused-suppression'];
   const kept = applySuppressions(
     findings,

@@ -109,6 +109,8 @@ export interface RuleModule {
   create(context: RuleContext): RuleListener;
   /** Checks about a migration as a whole (its halves, its files), once per migration. */
   checkMigration?: (migration: MigrationContext, context: RuleContext) => void;
+  /** Reported by `migsafe trace` or `migsafe verify` from what PostgreSQL did, not by lint. */
+  observedBy?: 'trace' | 'verify';
   /** Checks about a directory's migrations together (a revision graph), once per directory. */
   checkDirectory?: (migrations: Migration[], context: RuleContext) => void;
 }
@@ -119,4 +121,16 @@ export function defineRule(rule: RuleModule): RuleModule {
 
 export function fillTemplate(template: string, data: Record<string, string | number> = {}): string {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => (key in data ? String(data[key]) : whole));
+}
+
+/** A rule whose findings come from running migrations (trace, verify): id, severity and docs. */
+export function defineObservedRule(rule: Pick<RuleModule, 'id' | 'severity' | 'docs'> & { observedBy: 'trace' | 'verify'; help: string }): RuleModule {
+  return {
+    id: rule.id,
+    severity: rule.severity,
+    docs: rule.docs,
+    observedBy: rule.observedBy,
+    messages: { default: { message: '{{message}}', help: rule.help } },
+    create: () => ({}),
+  };
 }

@@ -117,3 +117,18 @@ export interface Diagnostic {
   /** The file text, for reporters that print a code frame. */
   source?: SourceFile;
 }
+
+/** What `migsafe trace` observed after one statement. */
+export interface TracedStatement {
+  file: string;
+  line: number;
+  migration: string;
+  statement: string;
+  /** Relation locks held right after the statement (in its transaction). */
+  locks: { relation: string; mode: string }[];
+  /** Whether those locks stay held after the statement (it runs in a transaction). */
+  heldAfter: boolean;
+  /** Tables and indexes that existed before and were rewritten by the statement. */
+  rewrites: string[];
+  lockTimeout: string;
+}

@@ -28,6 +28,8 @@ export const reportJson: Reporter = (result) => {
       infos: result.summary.infos,
       ...(result.summary.baseline ? { baseline: result.summary.baseline } : {}),
     },
+    ...(result.database ? { database: result.database } : {}),
+    ...(result.trace ? { trace: result.trace } : {}),
   };
   return `${JSON.stringify(output, null, 2)}\n`;
 };

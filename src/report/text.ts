@@ -23,6 +23,8 @@ export const reportText: Reporter = (result, options) => {
     out.push(`${c.blue('   =')} ${c.bold('docs')}: npx migsafe explain ${d.ruleId}`);
     out.push('');
   }
+  if (result.trace?.length) out.push(...traceTable(result, c), '');
+  if (result.database) out.push(c.dim(`ran on ${result.database}`));
   const { errors, warnings, infos, files, migrations } = result.summary;
   const problems = errors + warnings + infos;
   const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info`;
@@ -50,4 +52,19 @@ function codeFrame(d: Diagnostic, c: ReturnType<typeof pc.createColors>, paint: 
   }
   if (last < d.endLine) lines.push(`  ${gutter()} ${c.dim(`... ${d.endLine - last} more line${d.endLine - last === 1 ? '' : 's'}`)}`);
   return lines;
+}
+
+/** trace: one row per statement with the locks it held and what it rewrote. */
+function traceTable(result: Parameters<Reporter>[0], c: ReturnType<typeof pc.createColors>): string[] {
+  const rows = result.trace!.map((t) => [
+    `${t.file}:${t.line}`,
+    t.statement.length > 48 ? `${t.statement.slice(0, 47)}…` : t.statement,
+    t.locks.map((l) => `${l.relation} ${l.mode}`).join(', ') || '-',
+    (t.heldAfter ? 'held' : 'released') + (t.lockTimeout === '0' ? '' : ` (lock_timeout ${t.lockTimeout})`),
+    t.rewrites.join(', ') || '-',
+  ]);
+  const header = ['statement', 'sql', 'locks', 'after it', 'rewrites'];
+  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [c.bold(line(header)), ...rows.map(line)];
 }

@@ -1,0 +1,109 @@
+// Where trace and verify run migrations: an embedded PostgreSQL 18 (PGlite, WASM: nothing to
+// install), or a real server through `pg` in a throwaway database migsafe creates and drops.
+import { randomBytes } from 'node:crypto';
+import type { Extensions } from '@electric-sql/pglite';
+
+export interface Database {
+  /** Runs SQL with the simple query protocol (one statement, or several as one implicit transaction). */
+  exec(sql: string): Promise<void>;
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Drops everything the migrations created, so the next directory starts from an empty database. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+  /** "PGlite (PostgreSQL 18.x)" or the server's version, for reports. */
+  description: string;
+}
+
+/** An error PostgreSQL raised, with its SQLSTATE code. */
+export interface PostgresError {
+  message: string;
+  code?: string;
+}
+
+export function postgresError(error: unknown): PostgresError {
+  const e = error as { message?: string; code?: string };
+  return { message: String(e?.message ?? error).split('\n')[0]!, code: e?.code };
+}
+
+const RESET_SQL = `
+DO $$
+DECLARE s text;
+BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace
+    WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND nspname NOT LIKE 'pg\\_%'
+  LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', s);
+  END LOOP;
+END $$;
+DROP SCHEMA public CASCADE;
+CREATE SCHEMA public;
+`;
+
+export async function openPglite(): Promise<Database> {
+  // Loaded on demand: lint never pays for PostgreSQL's start-up.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const extensions = await loadContribExtensions();
+  const db = await PGlite.create({ extensions: extensions as Extensions });
+  const version = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '';
+  return {
+    description: `PGlite (PostgreSQL ${version}, embedded)`,
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+    query: async <T>(sql: string) => (await db.query<T>(sql)).rows,
+    reset: async () => {
+      await db.exec('ROLLBACK').catch(() => undefined);
+      await db.exec(RESET_SQL);
+      await db.exec('RESET ALL');
+    },
+    close: () => db.close(),
+  };
+}
+
+// The contrib extensions PGlite ships that migrations commonly create; others (postgis, ...) are
+// reported as skipped where a migration needs them.
+const CONTRIB = ['uuid_ossp', 'pgcrypto', 'citext', 'hstore', 'pg_trgm', 'btree_gin', 'btree_gist', 'ltree', 'fuzzystrmatch', 'unaccent', 'intarray', 'cube', 'earthdistance', 'tablefunc'];
+
+async function loadContribExtensions(): Promise<Record<string, unknown>> {
+  const extensions: Record<string, unknown> = {};
+  for (const name of CONTRIB) {
+    try {
+      const module = await import(`@electric-sql/pglite/contrib/${name}`);
+      extensions[name] = module[name];
+    } catch {
+      // not in this PGlite build
+    }
+  }
+  return extensions;
+}
+
+/** A real server: a new database `migsafe_<random>` created for the run and dropped after it. */
+export async function openServer(url: string): Promise<Database> {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const name = `migsafe_${randomBytes(6).toString('hex')}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const client = new pg.Client({ connectionString: target.toString() });
+  await client.connect();
+  const version = (await client.query('SHOW server_version')).rows[0]?.server_version ?? '';
+  return {
+    description: `PostgreSQL ${version} (${target.host}, throwaway database ${name})`,
+    exec: async (sql) => {
+      await client.query(sql);
+    },
+    query: async <T>(sql: string) => (await client.query(sql)).rows as T[],
+    reset: async () => {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query(RESET_SQL);
+      await client.query('RESET ALL');
+    },
+    close: async () => {
+      await client.end();
+      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      await admin.end();
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// migsafe trace and migsafe verify: run the migrations on a real PostgreSQL (embedded PGlite, or a
+// server with --database-url) and report what was observed, as findings in the lint format.
+import path from 'node:path';
+import { loadModule } from 'libpg-query';
+import { DEFAULT_PLACEHOLDERS, settingsFor } from '../engine/config-settings.js';
+import { readDirectory } from '../engine/lint-directories.js';
+import { prepareRun, toDiagnostic, type LintRequest, type LintResult } from '../engine/lint.js';
+import type { RuleModule } from '../engine/rule.js';
+import type { Finding, Migration, Section, Severity, SourceFile, Span, Statement } from '../engine/types.js';
+import { openPglite, openServer, type Database } from './database.js';
+import { traceMigration, type TracedStatement } from './trace.js';
+import { verifyDirectory } from './verify.js';
+
+export interface RunOptions extends LintRequest {
+  databaseUrl?: string;
+  seedRows?: number;
+  /** Reuse this database (tests); it is reset, not closed. */
+  database?: Database;
+}
+
+export type ObservedResult = LintResult;
+
+/** Builds findings for the trace/verify rules with their configured severity. */
+export class FindingSink {
+  readonly findings: Finding[] = [];
+  constructor(
+    private readonly rules: Map<string, RuleModule>,
+    private readonly severities: Map<string, Severity | 'off'>,
+  ) {}
+
+  report(ruleId: string, where: { file: SourceFile; span: Span; statement?: Statement }, migration: Migration, section: Section, message: string, help?: string): void {
+    const severity = this.severities.get(ruleId) ?? this.rules.get(ruleId)?.severity;
+    if (!severity || severity === 'off') return;
+    this.findings.push({
+      ruleId,
+      severity,
+      message,
+      help: help ?? this.rules.get(ruleId)?.messages.default?.help,
+      file: where.file,
+      span: where.span,
+      statementSpan: where.span,
+      migration: migration.id,
+      section,
+      statementText: where.statement?.text ?? message,
+    });
+  }
+}
+
+export async function runObserved(command: 'trace' | 'verify', options: RunOptions): Promise<ObservedResult> {
+  await loadModule();
+  const prepared = await prepareRun(options);
+  const { job, rules } = prepared;
+  const targets = new Set(job.targets);
+  const files = new Map<string, SourceFile>();
+  const db = options.database ?? (options.databaseUrl ? await openServer(options.databaseUrl) : await openPglite());
+  const ruleMap = new Map(rules.map((r) => [r.id, r]));
+  const trace: TracedStatement[] = [];
+  const errors: string[] = [];
+  let sink: FindingSink | null = null;
+  const allFindings: Finding[] = [];
+  let migrationCount = 0;
+  let statements = 0;
+  try {
+    for (const directory of job.directories) {
+      const settings = settingsFor(job.config, directory.dir, job.cli);
+      sink = new FindingSink(ruleMap, settings.severities);
+      const placeholders = (job.config.config.placeholders ?? DEFAULT_PLACEHOLDERS).map((p) => new RegExp(p, 'g'));
+      let migrations: Migration[];
+      try {
+        migrations = readDirectory(directory, job, files, settings.layout, settings.assumeInTransaction, placeholders);
+      } catch (error) {
+        errors.push(`cannot read ${path.relative(job.cwd, directory.dir) || '.'}: ${(error as Error).message}`);
+        continue;
+      }
+      const isTarget = (m: Migration) => m.files.some((f) => targets.has(f.path));
+      await db.reset();
+      if (command === 'verify') {
+        await verifyDirectory(db, migrations, isTarget, sink, options.seedRows ?? 0);
+      } else {
+        const stopped = { reason: '' };
+        for (const migration of migrations) {
+          const entries = await traceMigration(db, migration, isTarget(migration), sink, stopped);
+          trace.push(...entries);
+        }
+      }
+      for (const migration of migrations.filter(isTarget)) {
+        migrationCount++;
+        statements += migration.up.statements.length + (migration.down?.statements.length ?? 0);
+      }
+      allFindings.push(...sink.findings);
+    }
+  } finally {
+    if (!options.database) await db.close();
+  }
+  const diagnostics = allFindings.map(toDiagnostic).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.ruleId.localeCompare(b.ruleId));
+  const targetFiles = [...files.values()].filter((f) => targets.has(f.path));
+  return {
+    diagnostics,
+    summary: {
+      files: targetFiles.length,
+      migrations: migrationCount,
+      statements,
+      unanalyzable: 0,
+      errors: diagnostics.filter((d) => d.severity === 'error').length,
+      warnings: diagnostics.filter((d) => d.severity === 'warning').length,
+      infos: diagnostics.filter((d) => d.severity === 'info').length,
+    },
+    errors,
+    rules,
+    filesLinted: targetFiles.map((f) => f.relPath),
+    layouts: {},
+    trace: command === 'trace' ? trace : undefined,
+    database: db.description,
+  };
+}
