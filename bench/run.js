@@ -47,3 +47,26 @@ for (const [name, dir] of targets) {
     console.log(`    ${layout.padEnd(16)} ${String(c.migrations).padStart(8)}  ${String(c.statements).padStart(10)}  ${share.toFixed(1).padStart(7)}%`);
   }
 }
+
+// trace and verify on three real projects of different layouts (one fresh process each: PGlite's
+// start-up is part of what a user waits for).
+const observed = [
+  ['goharbor__harbor', 'golang-migrate'],
+  ['hatchet-dev__hatchet', 'goose'],
+  ['documenso__documenso', 'Prisma'],
+];
+const corpus = path.resolve(root, '../shared/corpus');
+if (existsSync(corpus)) {
+  console.log('\ntrace / verify on embedded PostgreSQL (PGlite), one run each');
+  for (const [project, layout] of observed) {
+    for (const command of ['verify', 'trace']) {
+      const started = performance.now();
+      const child = spawnSync(process.execPath, [path.join(root, 'bin/migsafe.js'), command, path.join(corpus, project), '--format', 'json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      const seconds = (performance.now() - started) / 1000;
+      const output = JSON.parse(child.stdout);
+      const counts = {};
+      for (const f of output.findings) counts[f.ruleId] = (counts[f.ruleId] ?? 0) + 1;
+      console.log(`  ${command.padEnd(6)} ${project} (${layout}): ${output.summary.migrations} migrations, ${seconds.toFixed(2)} s, ${JSON.stringify(counts)}`);
+    }
+  }
+}

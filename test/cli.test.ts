@@ -120,7 +120,7 @@ describe('rules and explain', () => {
     const out = runCli(['rules']).stdout;
     expect(out).toMatch(/^require-concurrent-index\s+error\s+CREATE INDEX without CONCURRENTLY/m);
     expect(out).toMatch(/^foreign-key-on-delete\s+info\s+/m);
-    expect(out.trim().split('\n').length).toBe(33);
+    expect(out.trim().split('\n').length).toBe(43);
   });
 
   it('explains a rule: why, the safe alternative, examples, sources', () => {

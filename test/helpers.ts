@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lint, type LintRequest } from '../src/engine/lint.js';
 import type { LoadedConfig } from '../src/engine/config.js';
+import type { RuleExample } from '../src/engine/rule.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const fixturesDir = path.join(repoRoot, 'fixtures');
@@ -46,3 +47,20 @@ export function runCli(args: string[], options: { cwd?: string; input?: string }
   });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** Writes an example as dbmate migrations (explicit about transactions and down halves). */
+export function writeExample(example: RuleExample, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  if (example.files) {
+    for (const [name, text] of Object.entries(example.files)) writeFileSync(path.join(dir, name), text);
+    return dir;
+  }
+  const marker = example.transaction === 'wrapped' ? '' : ' transaction:false';
+  const file = (up: string, down?: string) =>
+    `-- migrate:up${marker}\n${up}\n${down === undefined ? '' : `-- migrate:down${marker}\n${down}\n`}`;
+  (example.before ?? []).forEach((sql, i) => writeFileSync(path.join(dir, `000${i}_before.sql`), file(sql)));
+  const target = path.join(dir, '0100_example.sql');
+  writeFileSync(target, file(example.sql ?? '', example.down));
+  return target;
+}
+

@@ -106,7 +106,12 @@ export function tableLocks(ast: AstNode): TableLock[] {
     case 'RefreshMatViewStmt':
       return [{ table: relationName(node.relation), mode: node.concurrent ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE' }];
     case 'ReindexStmt':
-      return isConcurrentReindex(node) || !node.relation ? [] : [{ table: relationName(node.relation), mode: 'SHARE' }];
+      // REINDEX TABLE blocks writes to the table (SHARE); REINDEX INDEX takes SHARE on the index's
+      // table and ACCESS EXCLUSIVE on the index itself, so reads through it wait too (seen by trace).
+      if (isConcurrentReindex(node) || !node.relation) return [];
+      return node.kind === 'REINDEX_OBJECT_INDEX'
+        ? [{ table: `index ${relationName(node.relation)}`, mode: 'ACCESS EXCLUSIVE' }]
+        : [{ table: relationName(node.relation), mode: 'SHARE' }];
     default:
       return [];
   }

@@ -20,6 +20,14 @@ export interface RunOptions extends LintRequest {
 
 export type ObservedResult = LintResult;
 
+// The table a runner keeps its own bookkeeping in, which some migrations read or update: created
+// empty, as the runner would have before running them.
+const RUNNER_TABLES: Record<string, string> = {
+  'golang-migrate': 'CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)',
+  diesel: 'CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (version varchar(50) PRIMARY KEY NOT NULL, run_on timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)',
+  goose: 'CREATE TABLE IF NOT EXISTS goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp DEFAULT now())',
+};
+
 /** Builds findings for the trace/verify rules with their configured severity. */
 export class FindingSink {
   readonly findings: Finding[] = [];
@@ -74,6 +82,8 @@ export async function runObserved(command: 'trace' | 'verify', options: RunOptio
       }
       const isTarget = (m: Migration) => m.files.some((f) => targets.has(f.path));
       await db.reset();
+      const bookkeeping = migrations[0] ? RUNNER_TABLES[migrations[0].layout] : undefined;
+      if (bookkeeping) await db.exec(bookkeeping);
       if (command === 'verify') {
         await verifyDirectory(db, migrations, isTarget, sink, options.seedRows ?? 0);
       } else {

@@ -51,12 +51,12 @@ export async function schemaSnapshot(db: Database): Promise<Snapshot> {
     `SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, md5(p.prosrc) AS src
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${USER_SCHEMA} AND ${NOT_EXTENSION_MEMBER('p.oid')}`,
   )) {
-    add(`function ${r.name}`, r.src);
+    add(`function ${r.name}`, `definition ${r.src.slice(0, 8)}`);
   }
   for (const r of await db.query<{ name: string; def: string }>(
     `SELECT schemaname || '.' || viewname AS name, definition AS def FROM pg_views WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`,
   )) {
-    add(`view ${r.name}`, r.def);
+    add(`view ${r.name}`, hashed(r.def));
   }
   for (const r of await db.query<{ name: string; table: string }>(
     `SELECT t.tgname AS name, n.nspname || '.' || c.relname AS table FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
@@ -70,11 +70,21 @@ export async function schemaSnapshot(db: Database): Promise<Snapshot> {
 }
 
 /** What changed between two snapshots, in words: "leaves type public.user_status", ... */
+/** Long definitions are compared by hash, and shown as one. */
+function hashed(definition: string): string {
+  let hash = 0;
+  for (let i = 0; i < definition.length; i++) hash = (hash * 31 + definition.charCodeAt(i)) | 0;
+  return `definition ${(hash >>> 0).toString(16).padStart(8, '0')}`;
+}
+
 export function describeDifferences(before: Snapshot, after: Snapshot): string[] {
   const differences: string[] = [];
   for (const [key, value] of after) {
     if (!before.has(key)) differences.push(`leaves ${display(key)}`);
-    else if (before.get(key) !== value) differences.push(`changes ${display(key)}: ${before.get(key)} → ${value}`);
+    else if (before.get(key) !== value) {
+      const definition = value.startsWith('definition ');
+      differences.push(definition ? `changes ${display(key)} (its definition is not what it was)` : `changes ${display(key)}: ${before.get(key)} → ${value}`);
+    }
   }
   for (const key of before.keys()) if (!after.has(key)) differences.push(`removes ${display(key)}, which existed before up`);
   return differences;

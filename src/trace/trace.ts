@@ -14,20 +14,29 @@ export type TracedLock = TracedStatement['locks'][number];
 const BLOCKING = new Set(['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock']);
 const USER_RELATIONS = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\\_%'`;
 
-export async function relationFiles(db: Database): Promise<Map<string, { node: string; kind: string }>> {
-  const rows = await db.query<{ name: string; node: string; kind: string }>(
-    `SELECT n.nspname || '.' || c.relname AS name, c.relfilenode::text AS node, c.relkind AS kind FROM pg_class c
+export async function relationFiles(db: Database): Promise<Map<string, { node: string; kind: string; oid: string }>> {
+  const rows = await db.query<{ name: string; node: string; kind: string; oid: string }>(
+    `SELECT n.nspname || '.' || c.relname AS name, c.relfilenode::text AS node, c.relkind AS kind, c.oid::text AS oid FROM pg_class c
      JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_RELATIONS} AND c.relkind IN ('r','p','i','m','I')`,
   );
-  return new Map(rows.map((r) => [r.name, { node: r.node, kind: r.kind }]));
+  return new Map(rows.map((r) => [r.name, { node: r.node, kind: r.kind, oid: r.oid }]));
 }
 
-export async function sessionLocks(db: Database): Promise<TracedLock[]> {
-  return db.query<TracedLock>(
-    `SELECT n.nspname || '.' || c.relname AS relation, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-     JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND ${USER_RELATIONS} ORDER BY 1, 2`,
+/**
+ * Relation locks the session holds. A relation the statement dropped is gone from pg_class, so it
+ * is named from `known` (oid → name, read before the statement).
+ */
+export async function sessionLocks(db: Database, known: Map<string, string> = new Map()): Promise<TracedLock[]> {
+  const rows = await db.query<{ oid: string; relation: string | null; mode: string; system: boolean }>(
+    `SELECT l.relation::text AS oid, n.nspname || '.' || c.relname AS relation, l.mode,
+            coalesce(n.nspname IN ('pg_catalog', 'information_schema', 'pg_toast') OR n.nspname LIKE 'pg\\_%', false) AS system
+     FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
   );
+  return rows
+    .filter((r) => !r.system && (r.relation ?? known.get(r.oid)))
+    .map((r) => ({ relation: (r.relation ?? known.get(r.oid))!, mode: r.mode }))
+    .sort((a, b) => a.relation.localeCompare(b.relation) || a.mode.localeCompare(b.mode));
 }
 
 const shortName = (relation: string) => relation.replace(/^public\./, '');
@@ -59,8 +68,9 @@ export async function traceMigration(db: Database, migration: Migration, target:
   let heldIn: number | null = null;
   const entries: { entry: TracedStatement; statement: Statement; transactionId: number | null }[] = [];
   const outcome = await applyHalf(db, migration.up, async ({ statement, inTransaction, transactionId }) => {
+    const known = new Map([...files].map(([name, info]) => [info.oid, name]));
     const newLocks = async () => {
-      const locks = (await sessionLocks(db)).map((l) => ({ relation: shortName(l.relation), mode: l.mode }));
+      const locks = (await sessionLocks(db, known)).map((l) => ({ relation: shortName(l.relation), mode: l.mode }));
       const before = inTransaction && transactionId === heldIn ? held : new Set<string>();
       held = new Set(locks.map((l) => `${l.relation} ${l.mode}`));
       heldIn = inTransaction ? transactionId : null;
