@@ -61,6 +61,20 @@ describe('trace', () => {
     );
   });
 
+  it('records constraints added and whether they are validated', async () => {
+    const dir = project({
+      'db/0001.sql': 'CREATE TABLE users (id int PRIMARY KEY); CREATE TABLE orders (id int, user_id int);\n',
+      'db/0002.sql': "SET lock_timeout = '5s';\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;\n",
+    });
+    const result = await observe('trace', dir);
+    // (AccessShareLocks from the validation's own reads left out)
+    expect(result.trace!.filter((t) => t.file === 'db/0002.sql').map((t) => [t.line, t.constraints, t.locks.filter((l) => l.mode !== 'AccessShareLock')])).toEqual([
+      [1, [], []],
+      [2, [{ name: 'orders.orders_user_fk', validated: false }], [{ relation: 'orders', mode: 'ShareRowExclusiveLock' }, { relation: 'users', mode: 'ShareRowExclusiveLock' }]],
+      [3, [{ name: 'orders.orders_user_fk', validated: true }], [{ relation: 'orders', mode: 'ShareUpdateExclusiveLock' }, { relation: 'users', mode: 'RowShareLock' }]],
+    ]);
+  });
+
   it('sees CONCURRENTLY fail inside the transaction golang-migrate makes of a multi-statement file', async () => {
     const dir = project({
       'db/0001_users.up.sql': 'CREATE TABLE users (id int);\n',

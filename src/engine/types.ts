@@ -130,5 +130,7 @@ export interface TracedStatement {
   heldAfter: boolean;
   /** Tables and indexes that existed before and were rewritten by the statement. */
   rewrites: string[];
+  /** Constraints the statement added or validated, and whether they are validated now. */
+  constraints: { name: string; validated: boolean }[];
   lockTimeout: string;
 }

@@ -41,6 +41,14 @@ export async function sessionLocks(db: Database, known: Map<string, string> = ne
 
 const shortName = (relation: string) => relation.replace(/^public\./, '');
 
+async function constraintStates(db: Database): Promise<Map<string, boolean>> {
+  const rows = await db.query<{ name: string; validated: boolean }>(
+    `SELECT n.nspname || '.' || c.relname || '.' || con.conname AS name, con.convalidated AS validated FROM pg_constraint con
+     JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_RELATIONS} AND con.contype <> 'n'`,
+  );
+  return new Map(rows.map((r) => [r.name, r.validated]));
+}
+
 export async function traceMigration(db: Database, migration: Migration, target: boolean, sink: FindingSink, stopped: { reason: string }): Promise<TracedStatement[]> {
   const skip = (reason: string) =>
     sink.report('migration-skipped', { file: migration.up.anchor.file, span: { start: migration.up.anchor.offset, end: migration.up.anchor.offset } }, migration, 'up', `migsafe could not run migration ${migration.id}: ${reason}.`);
@@ -66,6 +74,7 @@ export async function traceMigration(db: Database, migration: Migration, target:
   // locks its own statement took.
   let held = new Set<string>();
   let heldIn: number | null = null;
+  let constraints = await constraintStates(db);
   const entries: { entry: TracedStatement; statement: Statement; transactionId: number | null }[] = [];
   const outcome = await applyHalf(db, migration.up, async ({ statement, inTransaction, transactionId }) => {
     const known = new Map([...files].map(([name, info]) => [info.oid, name]));
@@ -80,6 +89,9 @@ export async function traceMigration(db: Database, migration: Migration, target:
     const rewrites = [...after].filter(([name, now]) => existing.has(name) && files.get(name) && files.get(name)!.node !== now.node).map(([name]) => shortName(name));
     files = after;
     const [timeout] = await db.query<{ lock_timeout: string }>('SHOW lock_timeout');
+    const nowConstraints = await constraintStates(db);
+    const changedConstraints = [...nowConstraints].filter(([name, validated]) => constraints.get(name) !== validated).map(([name, validated]) => ({ name: shortName(name), validated }));
+    constraints = nowConstraints;
     entries.push({
       statement,
       transactionId,
@@ -91,6 +103,7 @@ export async function traceMigration(db: Database, migration: Migration, target:
         locks: await newLocks(),
         heldAfter: inTransaction,
         rewrites,
+        constraints: changedConstraints,
         lockTimeout: timeout?.lock_timeout ?? '0',
       },
     });
