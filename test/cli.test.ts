@@ -1,18 +1,9 @@
 // The CLI as a user runs it: the built bin, exit codes, options, formats, config errors.
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixturesDir, runCli } from './helpers.js';
+import { fixturesDir, runCli, tempProject } from './helpers.js';
 
-function tempProject(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'migsafe-cli-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
 
 const INDEX = 'CREATE INDEX users_email_idx ON users (email);\n';
 const SAFE = "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN bio text;\n";

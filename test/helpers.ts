@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lint, type LintRequest } from '../src/engine/lint.js';
@@ -64,3 +65,13 @@ export function writeExample(example: RuleExample, dir: string): string {
   return target;
 }
 
+
+/** A temporary directory holding the given files (relative path → text). */
+export function tempProject(files: Record<string, string>, prefix = 'migsafe-test-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}

@@ -1,6 +1,6 @@
 // migsafe trace and verify on the embedded PostgreSQL (one PGlite for the whole file, reset between
 // runs), and on a real server through --database-url where one answers.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import type { RuleExample } from '../src/engine/rule.js';
 import { openPglite, type Database } from '../src/trace/database.js';
 import { runObserved } from '../src/trace/run.js';
 import fg from 'fast-glob';
-import { emptyConfig, expectedFindings, fixturesDir, runCli, writeExample } from './helpers.js';
+import { emptyConfig, expectedFindings, fixturesDir, runCli, writeExample, tempProject } from './helpers.js';
 
 let db: Database;
 beforeAll(async () => {
@@ -20,14 +20,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => db?.close());
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'migsafe-observed-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>) => tempProject(files, 'migsafe-observed-');
 
 const observe = (command: 'trace' | 'verify', dir: string, extra: { seedRows?: number } = {}) =>
   runObserved(command, { paths: ['.'], cwd: dir, config: emptyConfig(dir), database: db, ...extra });

@@ -2,8 +2,8 @@
 // workflow commands escaped.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import AjvModule from 'ajv-draft-04';
+import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { escapeData, escapeProperty, reportGithub } from '../src/report/github.js';
 import { reportGitlab } from '../src/report/gitlab.js';
@@ -20,8 +20,11 @@ describe('sarif', () => {
   const log = JSON.parse(reportSarif(fixtureResult, { color: false, cwd: repoRoot }));
 
   it.skipIf(!existsSync(sarifSchemaPath))('is valid against the official SARIF 2.1.0 schema', () => {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    addFormats(ajv);
+    // CommonJS packages: their default export is the module object under NodeNext typing.
+    const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
+    const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+    const ajv = new (Ajv as unknown as new (options: object) => import('ajv').default)({ allErrors: true, strict: false });
+    (addFormats as unknown as (ajv: unknown) => void)(ajv);
     const validate = ajv.compile(JSON.parse(readFileSync(sarifSchemaPath, 'utf8')));
     const valid = validate(log);
     expect(validate.errors ?? []).toEqual([]);

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from './config.js';
 import { fingerprints } from './fingerprint.js';
-import type { LintResult } from './lint.js';
+import { summarize, type LintResult } from './lint.js';
 import type { Diagnostic } from './types.js';
 
 export interface BaselineEntry {
@@ -61,12 +61,6 @@ export function applyBaseline(result: LintResult, baseline: BaselineFile): LintR
   return {
     ...result,
     diagnostics,
-    summary: {
-      ...result.summary,
-      errors: diagnostics.filter((d) => d.severity === 'error').length,
-      warnings: diagnostics.filter((d) => d.severity === 'warning').length,
-      infos: diagnostics.filter((d) => d.severity === 'info').length,
-      baseline: { matched: result.diagnostics.length - diagnostics.length, stale },
-    },
+    summary: { ...summarize(diagnostics, result.summary), baseline: { matched: result.diagnostics.length - diagnostics.length, stale } },
   };
 }

@@ -159,19 +159,21 @@ export async function lint(request: LintRequest): Promise<LintResult> {
   const diagnostics = kept.map(toDiagnostic).sort(compareDiagnostics);
   return {
     diagnostics,
-    summary: {
-      files: targetFiles.length,
-      migrations: migrationCount,
-      statements,
-      unanalyzable,
-      errors: diagnostics.filter((d) => d.severity === 'error').length,
-      warnings: diagnostics.filter((d) => d.severity === 'warning').length,
-      infos: diagnostics.filter((d) => d.severity === 'info').length,
-    },
+    summary: summarize(diagnostics, { files: targetFiles.length, migrations: migrationCount, statements, unanalyzable }),
     errors,
     rules,
     filesLinted: targetFiles.map((f) => f.relPath),
     layouts,
+  };
+}
+
+/** The summary of a run: what was read, and the findings by severity. */
+export function summarize(diagnostics: Diagnostic[], read: Pick<LintSummary, 'files' | 'migrations' | 'statements' | 'unanalyzable'>): LintSummary {
+  return {
+    ...read,
+    errors: diagnostics.filter((d) => d.severity === 'error').length,
+    warnings: diagnostics.filter((d) => d.severity === 'warning').length,
+    infos: diagnostics.filter((d) => d.severity === 'info').length,
   };
 }
 
@@ -202,6 +204,7 @@ export function toDiagnostic(finding: Finding): Diagnostic {
   };
 }
 
-function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+/** Findings in report order: by file, line, column, rule. */
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId);
 }

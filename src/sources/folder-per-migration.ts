@@ -3,7 +3,7 @@
 // `run_in_transaction = false`. https://docs.rs/diesel_migrations/latest/diesel_migrations/
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Migration, TransactionMode } from '../engine/types.js';
+import type { Migration } from '../engine/types.js';
 import { makeHalf, parseFileRange, type SqlLayout } from './layout.js';
 
 export const folderPerMigrationLayout: SqlLayout = {

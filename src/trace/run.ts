@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadModule } from 'libpg-query';
 import { DEFAULT_PLACEHOLDERS, settingsFor } from '../engine/config-settings.js';
 import { readDirectory } from '../engine/lint-directories.js';
-import { prepareRun, toDiagnostic, type LintRequest, type LintResult } from '../engine/lint.js';
+import { compareDiagnostics, prepareRun, summarize, toDiagnostic, type LintRequest, type LintResult } from '../engine/lint.js';
 import type { RuleModule } from '../engine/rule.js';
 import type { Finding, Migration, Section, Severity, SourceFile, Span, Statement } from '../engine/types.js';
 import { openPglite, openServer, type Database } from './database.js';
@@ -102,19 +102,11 @@ export async function runObserved(command: 'trace' | 'verify', options: RunOptio
   } finally {
     if (!options.database) await db.close();
   }
-  const diagnostics = allFindings.map(toDiagnostic).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.ruleId.localeCompare(b.ruleId));
+  const diagnostics = allFindings.map(toDiagnostic).sort(compareDiagnostics);
   const targetFiles = [...files.values()].filter((f) => targets.has(f.path));
   return {
     diagnostics,
-    summary: {
-      files: targetFiles.length,
-      migrations: migrationCount,
-      statements,
-      unanalyzable: 0,
-      errors: diagnostics.filter((d) => d.severity === 'error').length,
-      warnings: diagnostics.filter((d) => d.severity === 'warning').length,
-      infos: diagnostics.filter((d) => d.severity === 'info').length,
-    },
+    summary: summarize(diagnostics, { files: targetFiles.length, migrations: migrationCount, statements, unanalyzable: 0 }),
     errors,
     rules,
     filesLinted: targetFiles.map((f) => f.relPath),
