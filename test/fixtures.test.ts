@@ -9,7 +9,7 @@ import { loadRules } from '../src/engine/rules-registry.js';
 import { expectedFindings, fixturesDir } from './helpers.js';
 
 // sqitch verify scripts are checks run after deploy, not migrations: they are not linted.
-const fixtureFiles = fg.sync('**/*.{sql,py}', { cwd: fixturesDir, onlyFiles: true, ignore: ['**/verify/**'] }).sort();
+const fixtureFiles = fg.sync('**/*.{sql,py,ts,js}', { cwd: fixturesDir, onlyFiles: true, ignore: ['**/verify/**'] }).sort();
 let result: LintResult;
 
 // Markers of the rules trace and verify report are checked by test/observed.test.ts.

@@ -7,18 +7,21 @@ import fg from 'fast-glob';
 import picomatch from 'picomatch';
 import type { MigrationDirectory } from '../sources/layout.js';
 
-const IGNORE = ['**/node_modules/**', '**/.git/**', '**/__pycache__/**', '**/.venv/**', '**/venv/**', '**/.tox/**'];
+const IGNORE = ['**/node_modules/**', '**/.git/**', '**/__pycache__/**', '**/.venv/**', '**/venv/**', '**/.tox/**', '**/dist/**', '**/build/**', '**/coverage/**'];
 
-/** What a file is read as: SQL, or Python (Alembic revisions). */
-export type SourceKind = 'sql' | 'python';
+/** What a file is read as: SQL, Python (Alembic revisions), or TypeScript/JavaScript. */
+export type SourceKind = 'sql' | 'python' | 'script';
 
 export function sourceKindOf(file: string): SourceKind | null {
   if (/\.sql$/i.test(file)) return 'sql';
   if (/\.py$/i.test(file)) return 'python';
+  // Declarations, tests and configs are not migrations.
+  if (/\.(d\.[cm]?ts|test\.[cm]?[jt]sx?|spec\.[cm]?[jt]sx?)$|(^|[\\/])[\w.-]*\.config\.[cm]?[jt]s$/i.test(file)) return null;
+  if (/\.[cm]?[jt]s$/i.test(file)) return 'script';
   return null;
 }
 
-const MIGRATION_GLOB = '**/*.{sql,py}';
+const MIGRATION_GLOB = '**/*.{sql,py,ts,mts,cts,js,mjs,cjs}';
 
 export class UsageError extends Error {}
 
@@ -132,7 +135,12 @@ export function migrationDirectoryOf(file: string): string {
 
 /** The migration files of a directory, found the same way for every target in it. */
 function contextFiles(dir: string, kind: SourceKind): string[] {
-  if (kind === 'python') return fg.sync('*.py', { cwd: dir, absolute: true, onlyFiles: true }).map((file) => path.normalize(file));
+  if (kind !== 'sql') {
+    return fg
+      .sync(kind === 'python' ? '*.py' : '*.{ts,mts,cts,js,mjs,cjs}', { cwd: dir, absolute: true, onlyFiles: true })
+      .map((file) => path.normalize(file))
+      .filter((file) => sourceKindOf(file) === kind);
+  }
   const patterns = ['*.sql', '*/migration.sql', '*/up.sql', '*/down.sql', 'deploy/**/*.sql', 'revert/**/*.sql'];
   return fg
     .sync(patterns, { cwd: dir, absolute: true, onlyFiles: true, ignore: IGNORE })

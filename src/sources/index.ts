@@ -14,6 +14,7 @@ import { drizzleLayout } from './drizzle.js';
 import { atlasLayout } from './atlas.js';
 import { plainSqlLayout } from './plain-sql.js';
 import { alembicLayout } from './alembic.js';
+import { scriptLayout } from './script.js';
 
 export const sqlLayouts: SqlLayout[] = [
   sqitchLayout,
@@ -28,6 +29,7 @@ export const sqlLayouts: SqlLayout[] = [
   atlasLayout,
   plainSqlLayout,
   alembicLayout,
+  scriptLayout,
 ];
 
 export function layoutByName(name: string): SqlLayout | undefined {

@@ -1,0 +1,373 @@
+// TypeScript and JavaScript migrations (knex, TypeORM, node-pg-migrate, Kysely, Sequelize, MikroORM,
+// db-migrate, slonik, Prisma scripts), read with the TypeScript compiler API (tsv.createSourceFile:
+// syntax only, no type-checking, no tsconfig) and never run. Each framework call is lowered to the
+// PostgreSQL statements it produces, located at the call, so the SQL rules run unchanged.
+import path from 'node:path';
+import type ts from 'typescript';
+import { tsv } from './typescript-lazy.js';
+import type { Migration, MigrationHalf, SourceFile, TransactionMode } from '../engine/types.js';
+import type { ReadContext, SqlLayout } from './layout.js';
+import { StatementCollector } from './lowered.js';
+import { ScriptEvaluator, bool, describe, str, type JsScope, type JsValue } from './script-values.js';
+import { frameworkLowerers } from './script-frameworks.js';
+
+export type Framework = 'knex' | 'typeorm' | 'node-pg-migrate' | 'kysely' | 'sequelize' | 'mikroorm' | 'db-migrate' | 'slonik' | 'prisma' | 'unknown';
+
+/** What a framework lowerer gets for one call. */
+export interface LowerContext {
+  ev: ScriptEvaluator;
+  scope: JsScope;
+  out: StatementCollector;
+  /** The up/down function's first parameter (`knex`, `pgm`, `queryInterface`, `queryRunner`, `db`). */
+  param: string;
+  span(node: ts.Node): { start: number; end: number };
+  /** Lowers the statements of a callback body (transactions, knex table builders). */
+  walk(node: ts.Node, scope: JsScope): void;
+  raw(value: JsValue, node: ts.Node): void;
+  fail(node: ts.Node, reason: string): void;
+}
+
+export interface FrameworkLowerer {
+  framework: Framework;
+  /** Handles the call and returns true, or returns false to let others try. */
+  lower(call: ts.CallExpression, callee: string, ctx: LowerContext): boolean;
+}
+
+const SCRIPT_MIGRATION = /\b(up|down)\b/;
+
+export const scriptLayout: SqlLayout = {
+  name: 'script',
+  kind: 'script',
+  claims: (directory, context) => directory.files.some((file) => SCRIPT_MIGRATION.test(context.read(file).text)),
+  read(directory, context) {
+    const migrations: Migration[] = [];
+    for (const file of directory.files) {
+      const source = context.read(file);
+      if (!SCRIPT_MIGRATION.test(source.text)) continue;
+      const migration = readScript(source, directory.dir, context);
+      if (migration) migrations.push(migration);
+    }
+    return migrations;
+  },
+};
+
+function scriptKind(file: string): ts.ScriptKind {
+  if (/\.(c|m)?tsx?$/i.test(file)) return /x$/i.test(file) ? tsv.ScriptKind.TSX : tsv.ScriptKind.TS;
+  return tsv.ScriptKind.JS;
+}
+
+interface Halves {
+  up?: ts.Node;
+  down?: ts.Node;
+  /** The class (TypeORM, MikroORM) or object the halves belong to, for transaction settings. */
+  owner?: ts.Node;
+}
+
+function readScript(file: SourceFile, directory: string, context: ReadContext): Migration | null {
+  const tree = tsv.createSourceFile(file.path, file.text, tsv.ScriptTarget.Latest, true, scriptKind(file.path));
+  const ev = new ScriptEvaluator(tree);
+  const halves = findHalves(tree, ev);
+  if (!halves.up) return null;
+  const framework = detectFramework(tree, file.text, halves.up, ev);
+  const moduleScope = moduleConstants(tree, ev);
+  const lower = (fn: ts.Node, section: 'up' | 'down'): MigrationHalf => {
+    const out = new StatementCollector(file, context.parseOptions);
+    const param = firstParam(fn);
+    const transaction = transactionMode(framework, tree, halves.owner, fn, file.text, ev);
+    const walker = new ScriptWalker(ev, out, param, framework);
+    const body = functionBody(fn);
+    if (body) walker.walk(body, new Map(moduleScope));
+    return {
+      section,
+      files: [file],
+      statements: out.statements,
+      transaction,
+      anchor: { file, offset: fn.getStart(tree) },
+      irreversible: body ? onlyThrows(body) : false,
+    };
+  };
+  return {
+    id: path.basename(file.path).replace(/\.(c|m)?(t|j)sx?$/i, ''),
+    layout: framework === 'unknown' ? 'script' : framework,
+    directory,
+    up: lower(halves.up, 'up'),
+    down: halves.down ? lower(halves.down, 'down') : null,
+    downExpected: true,
+    files: [file],
+  };
+}
+
+/** up/down as exported functions, `exports.up =`, `module.exports = {...}`, class methods, or an object's properties. */
+function findHalves(tree: ts.SourceFile, ev: ScriptEvaluator): Halves {
+  const halves: Halves = {};
+  const take = (name: string, node: ts.Node | undefined, owner?: ts.Node) => {
+    if (!node) return;
+    if (name === 'up' && !halves.up) halves.up = node;
+    if (name === 'down' && !halves.down) halves.down = node;
+    if (owner && (name === 'up' || name === 'down')) halves.owner ??= owner;
+  };
+  const fromObject = (object: ts.ObjectLiteralExpression) => {
+    for (const property of object.properties) {
+      const name = property.name && tsv.isIdentifier(property.name) ? property.name.text : '';
+      if (tsv.isMethodDeclaration(property)) take(name, property, object);
+      else if (tsv.isPropertyAssignment(property)) take(name, asFunction(property.initializer), object);
+      else if (tsv.isShorthandPropertyAssignment(property)) take(name, localFunction(tree, name));
+    }
+  };
+  const visit = (node: ts.Node) => {
+    if (tsv.isFunctionDeclaration(node) && node.name) take(node.name.text, node);
+    else if (tsv.isVariableStatement(node)) {
+      for (const declaration of node.declarationList.declarations) {
+        if (!tsv.isIdentifier(declaration.name) || !declaration.initializer) continue;
+        const initializer = unwrap(declaration.initializer);
+        if (tsv.isObjectLiteralExpression(initializer)) fromObject(initializer);
+        else take(declaration.name.text, asFunction(initializer));
+      }
+    } else if (tsv.isExpressionStatement(node) && tsv.isBinaryExpression(node.expression) && node.expression.operatorToken.kind === tsv.SyntaxKind.EqualsToken) {
+      const target = ev.dotted(node.expression.left) ?? '';
+      const value = unwrap(node.expression.right);
+      if (/^(module\.)?exports\.(up|down)$/.test(target)) take(target.split('.').pop()!, asFunction(value) ?? localFunction(tree, ev.dotted(value) ?? ''));
+      else if (target === 'module.exports' && tsv.isObjectLiteralExpression(value)) fromObject(value);
+    } else if (tsv.isClassDeclaration(node) || tsv.isClassExpression(node)) {
+      for (const member of node.members) {
+        if (tsv.isMethodDeclaration(member) && member.name && tsv.isIdentifier(member.name)) take(member.name.text, member, node);
+      }
+    } else if (tsv.isExportAssignment(node) && tsv.isObjectLiteralExpression(unwrap(node.expression))) {
+      fromObject(unwrap(node.expression) as ts.ObjectLiteralExpression);
+    }
+  };
+  tree.forEachChild(visit);
+  return halves;
+}
+
+function unwrap(node: ts.Expression): ts.Expression {
+  let current = node;
+  while (tsv.isParenthesizedExpression(current) || tsv.isAsExpression(current) || tsv.isSatisfiesExpression(current)) current = current.expression;
+  return current;
+}
+
+function asFunction(node: ts.Expression | undefined): ts.Node | undefined {
+  if (!node) return undefined;
+  const inner = unwrap(node);
+  return tsv.isArrowFunction(inner) || tsv.isFunctionExpression(inner) ? inner : undefined;
+}
+
+function localFunction(tree: ts.SourceFile, name: string): ts.Node | undefined {
+  let found: ts.Node | undefined;
+  tree.forEachChild((node) => {
+    if (tsv.isFunctionDeclaration(node) && node.name?.text === name) found = node;
+    if (tsv.isVariableStatement(node)) {
+      for (const d of node.declarationList.declarations) {
+        if (tsv.isIdentifier(d.name) && d.name.text === name && d.initializer) found = asFunction(d.initializer) ?? found;
+      }
+    }
+  });
+  return found;
+}
+
+function functionBody(fn: ts.Node): ts.Node | undefined {
+  if (tsv.isFunctionDeclaration(fn) || tsv.isMethodDeclaration(fn) || tsv.isFunctionExpression(fn) || tsv.isArrowFunction(fn)) return fn.body;
+  return undefined;
+}
+
+function firstParam(fn: ts.Node): string {
+  if (tsv.isFunctionDeclaration(fn) || tsv.isMethodDeclaration(fn) || tsv.isFunctionExpression(fn) || tsv.isArrowFunction(fn)) {
+    const first = fn.parameters[0];
+    if (first && tsv.isIdentifier(first.name)) return first.name.text;
+  }
+  return '';
+}
+
+/** A body that only throws: the migration is irreversible on purpose. */
+function onlyThrows(body: ts.Node): boolean {
+  if (!tsv.isBlock(body)) return false;
+  return body.statements.length > 0 && body.statements.every((s) => tsv.isThrowStatement(s));
+}
+
+function moduleConstants(tree: ts.SourceFile, ev: ScriptEvaluator): JsScope {
+  const scope: JsScope = new Map();
+  tree.forEachChild((node) => {
+    if (!tsv.isVariableStatement(node) || !(node.declarationList.flags & tsv.NodeFlags.Const)) return;
+    for (const d of node.declarationList.declarations) {
+      if (tsv.isIdentifier(d.name) && d.initializer) {
+        const value = ev.evaluate(d.initializer, scope);
+        if (value.kind === 'str' || value.kind === 'num' || value.kind === 'array' || value.kind === 'object') scope.set(d.name.text, value);
+      }
+    }
+  });
+  return scope;
+}
+
+const IMPORTS: [RegExp, Framework][] = [
+  [/['"]typeorm['"]/, 'typeorm'],
+  [/['"]@mikro-orm\//, 'mikroorm'],
+  [/['"]kysely['"]/, 'kysely'],
+  [/['"]node-pg-migrate['"]/, 'node-pg-migrate'],
+  [/['"]knex['"]/, 'knex'],
+  [/['"]sequelize['"]/, 'sequelize'],
+  [/['"](@silverhand\/)?slonik['"]/, 'slonik'],
+  [/['"]@prisma\/client['"]/, 'prisma'],
+];
+
+function detectFramework(tree: ts.SourceFile, text: string, up: ts.Node, ev: ScriptEvaluator): Framework {
+  for (const [pattern, framework] of IMPORTS) if (pattern.test(text)) return framework;
+  void tree;
+  void ev;
+  const param = firstParam(up);
+  if (/\bthis\.addSql\(/.test(text)) return 'mikroorm';
+  if (param === 'pgm') return 'node-pg-migrate';
+  if (param === 'knex') return 'knex';
+  if (param === 'queryInterface') return 'sequelize';
+  if (param === 'queryRunner') return 'typeorm';
+  if (new RegExp(`\\b${param}\\.runSql\\(`).test(text)) return 'db-migrate';
+  if (new RegExp(`\\b${param}\\.schema\\b`).test(text) && /\.execute\(\)/.test(text)) return 'kysely';
+  return 'unknown';
+}
+
+/**
+ * Whether the framework's runner wraps the migration in a transaction (checked against each
+ * framework's source; see the README table).
+ */
+function transactionMode(framework: Framework, tree: ts.SourceFile, owner: ts.Node | undefined, fn: ts.Node, text: string, ev: ScriptEvaluator): TransactionMode {
+  switch (framework) {
+    case 'knex': {
+      // knex Migrator#_useTransaction: `exports.config = { transaction: false }` opts out.
+      return /\bconfig\s*=\s*\{[^}]*transaction\s*:\s*false/.test(text) ? 'none' : 'wrapped';
+    }
+    case 'typeorm': {
+      // MigrationExecutor: transaction "all" by default; a migration's `transaction = false` opts out.
+      const off = owner && (tsv.isClassDeclaration(owner) || tsv.isClassExpression(owner)) && owner.members.some((m) => tsv.isPropertyDeclaration(m) && tsv.isIdentifier(m.name) && m.name.text === 'transaction' && m.initializer?.kind === tsv.SyntaxKind.FalseKeyword);
+      return off ? 'none' : 'wrapped';
+    }
+    case 'mikroorm': {
+      // MigrationRunner: transactional unless the migration's isTransactional() returns false.
+      const off = owner && (tsv.isClassDeclaration(owner) || tsv.isClassExpression(owner)) && owner.members.some((m) => tsv.isMethodDeclaration(m) && tsv.isIdentifier(m.name) && m.name.text === 'isTransactional' && /return\s+false/.test(ev.text(m)));
+      return off ? 'none' : 'wrapped';
+    }
+    case 'node-pg-migrate': {
+      // runner: BEGIN/COMMIT around the migration unless pgm.noTransaction() was called.
+      return new RegExp(`\\b${firstParam(fn) || 'pgm'}\\.noTransaction\\(`).test(ev.text(fn)) ? 'none' : 'wrapped';
+    }
+    case 'kysely':
+    case 'db-migrate':
+      // Kysely Migrator: a transaction when the dialect supports transactional DDL (PostgreSQL does);
+      // db-migrate-pg startMigration: BEGIN unless --non-transactional.
+      return 'wrapped';
+    default:
+      // Sequelize (umzug) and plain scripts open no transaction; one the migration opens itself is seen.
+      void tree;
+      return 'none';
+  }
+}
+
+const RAW_METHODS = /(^|\.)(query|raw|sql|addSql|runSql|\$executeRaw|\$executeRawUnsafe|\$queryRaw|\$queryRawUnsafe|execute|exec)$/;
+
+class ScriptWalker {
+  private readonly lowerers: FrameworkLowerer[];
+
+  constructor(
+    private readonly ev: ScriptEvaluator,
+    private readonly out: StatementCollector,
+    private readonly param: string,
+    framework: Framework,
+  ) {
+    this.lowerers = frameworkLowerers.filter((l) => l.framework === framework);
+  }
+
+  private context(scope: JsScope): LowerContext {
+    return {
+      ev: this.ev,
+      scope,
+      out: this.out,
+      param: this.param,
+      span: (node) => ({ start: node.getStart(this.ev.file), end: node.getEnd() }),
+      walk: (node, inner) => this.walk(node, inner),
+      raw: (value, node) => this.raw(value, node),
+      fail: (node, reason) => this.out.unanalyzable({ start: node.getStart(this.ev.file), end: node.getEnd() }, reason),
+    };
+  }
+
+  walk(node: ts.Node, scope: JsScope): void {
+    if (tsv.isVariableStatement(node)) {
+      for (const d of node.declarationList.declarations) {
+        if (d.initializer) this.walk(d.initializer, scope);
+        if (tsv.isIdentifier(d.name) && d.initializer && node.declarationList.flags & tsv.NodeFlags.Const) {
+          const value = this.ev.evaluate(d.initializer, scope);
+          if (value.kind === 'str' || value.kind === 'num' || value.kind === 'array' || value.kind === 'object') scope.set(d.name.text, value);
+        }
+      }
+      return;
+    }
+    if (tsv.isCallExpression(node) && this.call(node, scope)) return;
+    if (tsv.isTaggedTemplateExpression(node) && this.isExecutedSqlTemplate(node)) {
+      this.raw(this.ev.evaluate(node, scope), node);
+      return;
+    }
+    // Nested functions other than callbacks passed to calls are not migration code.
+    if ((tsv.isFunctionDeclaration(node) || tsv.isClassDeclaration(node)) && node.parent && !tsv.isSourceFile(node.parent)) return;
+    node.forEachChild((child) => this.walk(child, scope));
+  }
+
+  /** kysely `sql\`...\`.execute(db)` is caught at the call; a bare tagged template is not SQL that runs. */
+  private isExecutedSqlTemplate(node: ts.TaggedTemplateExpression): boolean {
+    void node;
+    return false;
+  }
+
+  private call(node: ts.CallExpression, scope: JsScope): boolean {
+    const callee = this.ev.dotted(node.expression) ?? chainName(node.expression, this.ev);
+    const context = this.context(scope);
+    for (const lowerer of this.lowerers) if (lowerer.lower(node, callee, context)) return true;
+    // A transaction the migration opens itself (Sequelize, Prisma, slonik, knex): BEGIN ... COMMIT.
+    if (/(^|\.)(transaction|\$transaction)$/.test(callee) && node.arguments.some((a) => tsv.isArrowFunction(a) || tsv.isFunctionExpression(a))) {
+      const span = context.span(node);
+      this.out.emit({ start: span.start, end: span.start }, 'BEGIN');
+      for (const arg of node.arguments) if (tsv.isArrowFunction(arg) || tsv.isFunctionExpression(arg)) this.walk(arg.body, new Map(scope));
+      this.out.emit({ start: span.end, end: span.end }, 'COMMIT');
+      return true;
+    }
+    if (RAW_METHODS.test(callee)) {
+      const head = callee.split('.')[0]!;
+      const method = callee.split('.').pop()!;
+      // kysely: sql`...`.execute(db)
+      if (method === 'execute' || method === 'exec') {
+        const target = node.expression;
+        if (tsv.isPropertyAccessExpression(target) && tsv.isTaggedTemplateExpression(target.expression)) {
+          this.raw(this.ev.evaluate(target.expression, scope), target.expression);
+          return true;
+        }
+        return false;
+      }
+      const onMigrationObject = head === this.param || head === 'this' || /^(queryRunner|queryInterface|knex|pgm|db|pool|connection|client|prisma|tx|trx|t|sql)$/.test(head) || callee.includes('sequelize.query');
+      if (!onMigrationObject) return false;
+      const arg = node.arguments[0];
+      if (!arg) return false;
+      if (method === 'sql' && head === 'sql') return false; // sql.raw() etc. inside templates
+      this.raw(this.ev.evaluate(arg, scope), arg);
+      return true;
+    }
+    return false;
+  }
+
+  raw(value: JsValue, node: ts.Node): void {
+    const span = { start: node.getStart(this.ev.file), end: node.getEnd() };
+    if (value.kind === 'str') {
+      // `?`/`$1`/`:name` bind parameters stand for values.
+      this.out.sql(value.value, value.map, value.holes, [BIND_PARAMETER]);
+      return;
+    }
+    this.out.unanalyzable(span, `SQL passed as ${describe(value)}`);
+  }
+}
+
+const BIND_PARAMETER = /(?<![:\w]):[A-Za-z_]\w*|\?(?![|&])/g;
+
+/** A name for a call on a call (`knex.schema.createTable(...).alterTable`): the methods joined. */
+function chainName(node: ts.Expression, ev: ScriptEvaluator): string {
+  if (tsv.isPropertyAccessExpression(node)) return `${chainName(node.expression, ev)}.${node.name.text}`;
+  if (tsv.isCallExpression(node)) return chainName(node.expression, ev);
+  if (tsv.isAwaitExpression(node) || tsv.isParenthesizedExpression(node)) return chainName(node.expression, ev);
+  return ev.dotted(node) ?? '<expression>';
+}
+
+export { chainName, str, bool };
