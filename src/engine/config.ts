@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cosmiconfig } from 'cosmiconfig';
+import { createRequire } from 'node:module';
+import { cosmiconfig, cosmiconfigSync } from 'cosmiconfig';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { MigsafeConfig } from './config-settings.js';
 
@@ -38,6 +39,28 @@ export async function loadConfig(cwd: string, explicitPath?: string): Promise<Lo
   }
   const config = (result.config?.default ?? result.config) as MigsafeConfig;
   validateConfig(config, path.relative(cwd, result.filepath) || result.filepath);
+  return { config, filepath: result.filepath, base: path.dirname(result.filepath) };
+}
+
+/** loadConfig, synchronously (ESLint rules), searching up from `searchFrom`. */
+export function loadConfigSync(searchFrom: string, explicitPath?: string): LoadedConfig {
+  const explorer = cosmiconfigSync('migsafe', {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: 'global',
+    cache: true,
+    // Node 20.19+ can require() an ES module without top-level await; cosmiconfig's sync explorer
+    // has no loader for .mjs of its own.
+    loaders: { '.mjs': (filepath: string) => createRequire(filepath)(filepath) },
+  });
+  let result;
+  try {
+    result = explicitPath ? explorer.load(path.resolve(searchFrom, explicitPath)) : explorer.search(searchFrom);
+  } catch (error) {
+    throw new ConfigError(`cannot read config: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (!result || result.isEmpty) return { config: {}, filepath: result?.filepath ?? null, base: result ? path.dirname(result.filepath) : searchFrom };
+  const config = (result.config?.default ?? result.config) as MigsafeConfig;
+  validateConfig(config, result.filepath);
   return { config, filepath: result.filepath, base: path.dirname(result.filepath) };
 }
 

@@ -8,6 +8,7 @@ import { sortMigrations, type MigrationDirectory, type ReadContext } from '../so
 import { makeSourceFile, readSourceFile } from '../sources/source-file.js';
 import { DEFAULT_PLACEHOLDERS, settingsFor, type LoadedConfig } from './config-settings.js';
 import { loadRules } from './rules-registry.js';
+import type { RuleModule } from './rule.js';
 import { runRules } from './run-rules.js';
 import type { Finding, Migration, Severity, SourceFile } from './types.js';
 
@@ -80,7 +81,11 @@ export interface DirectoryJobResult {
 
 export async function lintDirectories(job: DirectoryJob): Promise<DirectoryJobResult> {
   await loadModule();
-  const rules = await loadRules();
+  return lintDirectoriesWith(job, await loadRules());
+}
+
+/** The same, synchronously, with the rules loaded and libpg-query's module loaded (ESLint rules are synchronous). */
+export function lintDirectoriesWith(job: DirectoryJob, rules: RuleModule[]): DirectoryJobResult {
   const targets = new Set(job.targets);
   const files = new Map<string, SourceFile>();
   const placeholders = (job.config.config.placeholders ?? DEFAULT_PLACEHOLDERS).map((p) => new RegExp(p, 'g'));

@@ -4,7 +4,7 @@ import { discover, isMigrationFile } from '../discover/discover.js';
 import { changedSince, stagedFiles } from '../discover/git.js';
 import { makeSourceFile, positionAt, readSourceFile } from '../sources/source-file.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config.js';
-import { runJobs, type DirectoryJob, type LayoutCounts } from './lint-directories.js';
+import { lintDirectoriesWith, runJobs, type DirectoryJob, type DirectoryJobResult, type LayoutCounts } from './lint-directories.js';
 import type { RuleModule } from './rule.js';
 import { loadRules } from './rules-registry.js';
 import { applySuppressions } from './suppressions.js';
@@ -71,11 +71,17 @@ export interface PreparedRun {
 export async function prepareRun(request: LintRequest): Promise<PreparedRun> {
   const cwd = request.cwd ?? process.cwd();
   const rules = await loadRules();
+  const loaded = request.config ?? (await loadConfig(cwd, request.configPath));
+  return prepareRunWith(request, rules, loaded);
+}
+
+/** prepareRun with the rules and the config already loaded: synchronous. */
+export function prepareRunWith(request: LintRequest, rules: RuleModule[], loaded: LoadedConfig): PreparedRun {
+  const cwd = request.cwd ?? process.cwd();
   const knownRules = new Set(rules.map((r) => r.id));
   for (const id of Object.keys(request.rules ?? {})) {
     if (!knownRules.has(id)) throw new ConfigError(`--rule: unknown rule "${id}" (see \`migsafe rules\`)`);
   }
-  const loaded = request.config ?? (await loadConfig(cwd, request.configPath));
   for (const id of Object.keys(loaded.config.rules ?? {})) {
     if (!knownRules.has(id)) throw new ConfigError(`invalid config ${loaded.filepath ?? ''}: unknown rule "rules.${id}"`);
   }
@@ -111,8 +117,22 @@ export async function prepareRun(request: LintRequest): Promise<PreparedRun> {
 }
 
 export async function lint(request: LintRequest): Promise<LintResult> {
-  const { cwd, rules, knownRules, loaded, job, contents } = await prepareRun(request);
-  const results = await runJobs(job);
+  const prepared = await prepareRun(request);
+  return finishLint(request, prepared, await runJobs(prepared.job));
+}
+
+/**
+ * lint, synchronously, with the rules and config loaded and libpg-query's module loaded first
+ * (`await loadModule()`): for callers that cannot wait, like ESLint rules.
+ */
+export function lintSync(request: LintRequest, rules: RuleModule[], loaded: LoadedConfig): LintResult {
+  const prepared = prepareRunWith(request, rules, loaded);
+  return finishLint(request, prepared, [lintDirectoriesWith(prepared.job, rules)]);
+}
+
+function finishLint(request: LintRequest, prepared: PreparedRun, results: DirectoryJobResult[]): LintResult {
+  const { cwd, rules, knownRules, loaded, contents } = prepared;
+  const job = prepared.job;
   const files = new Map<string, SourceFile>();
   const findings: Finding[] = [];
   const errors: string[] = [];
@@ -199,6 +219,7 @@ export function toDiagnostic(finding: Finding): Diagnostic {
     endColumn: end.column,
     migration: finding.migration,
     section: finding.section,
+    layout: finding.layout,
     statementText: finding.statementText,
     source: finding.file,
   };

@@ -75,6 +75,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           file,
           span: { start, end },
           migration: (descriptor.migration ?? current.migration).id,
+          layout: (descriptor.migration ?? current.migration).layout,
           section: descriptor.section ?? current.section,
           statementText: statement?.text,
           statementSpan: statement && !at ? statement.span : { start, end },

@@ -95,6 +95,8 @@ export interface Finding {
   span: Span;
   migration?: string;
   section?: Section;
+  /** The migration's layout or framework (`goose`, `knex`, ...), for runner-specific fixes. */
+  layout?: string;
   /** Text of the statement, for fingerprints that survive unrelated line moves. */
   statementText?: string;
   /** The whole statement, which suppression comments attach to. */
@@ -113,6 +115,7 @@ export interface Diagnostic {
   endColumn: number;
   migration?: string;
   section?: Section;
+  layout?: string;
   statementText?: string;
   /** The file text, for reporters that print a code frame. */
   source?: SourceFile;

@@ -154,6 +154,22 @@ function splitStatements(sql: string, bytes: ByteOffsets): ByteRange[] {
 function splitByHand(sql: string): ByteRange[] {
   const ranges: ByteRange[] = [];
   let start = 0;
+  scanSql(sql, {
+    semicolon(at) {
+      ranges.push({ start, end: at + 1 });
+      start = at + 1;
+    },
+  });
+  if (sql.slice(start).trim()) ranges.push({ start, end: sql.length });
+  return ranges.filter((r) => sql.slice(r.start, r.end).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').trim() !== '');
+}
+
+/**
+ * A minimal SQL scanner that knows quotes, dollar quotes and comments: where the top-level
+ * semicolons and the comments are (character offsets). Used where PostgreSQL's own scanner gives
+ * up, and to find comments (ESLint directives).
+ */
+export function scanSql(sql: string, on: { semicolon?: (at: number) => void; comment?: (start: number, end: number) => void }): void {
   let i = 0;
   const skipTo = (closing: string, from: number) => {
     const at = sql.indexOf(closing, from);
@@ -162,17 +178,20 @@ function splitByHand(sql: string): ByteRange[] {
   while (i < sql.length) {
     const ch = sql[i]!;
     if (ch === ';') {
-      ranges.push({ start, end: i + 1 });
-      start = i + 1;
+      on.semicolon?.(i);
       i++;
     } else if (ch === "'" || ch === '"') {
       i++;
       while (i < sql.length && !(sql[i] === ch && sql[i + 1] !== ch)) i += sql[i] === ch ? 2 : 1;
       i++;
     } else if (ch === '-' && sql[i + 1] === '-') {
-      i = skipTo('\n', i);
+      const end = sql.indexOf('\n', i);
+      on.comment?.(i, end < 0 ? sql.length : end);
+      i = end < 0 ? sql.length : end;
     } else if (ch === '/' && sql[i + 1] === '*') {
-      i = skipTo('*/', i + 2);
+      const end = skipTo('*/', i + 2);
+      on.comment?.(i, end);
+      i = end;
     } else if (ch === '$') {
       const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i, i + 64))?.[0];
       i = tag ? skipTo(tag, i + tag.length) : i + 1;
@@ -180,8 +199,6 @@ function splitByHand(sql: string): ByteRange[] {
       i++;
     }
   }
-  if (sql.slice(start).trim()) ranges.push({ start, end: sql.length });
-  return ranges.filter((r) => sql.slice(r.start, r.end).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').trim() !== '');
 }
 
 /** Replaces each placeholder match with an identifier of the same length, so offsets stay put. */

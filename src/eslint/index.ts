@@ -1,0 +1,146 @@
+// migsafe as an ESLint plugin (flat config): one ESLint rule per migsafe rule, the `migsafe/sql`
+// language for .sql files, and recommended configs. Every rule shares one analysis per file: the
+// same pipeline as the CLI, with the context (layout, the down file, the config) found from the
+// linted file's path.
+import path from 'node:path';
+import { loadModule } from 'libpg-query';
+import { loadConfigSync } from '../engine/config.js';
+import { lintSync } from '../engine/lint.js';
+import { ruleMarkdown } from '../engine/rule-docs.js';
+import { loadRules } from '../engine/rules-registry.js';
+import type { Diagnostic } from '../engine/types.js';
+import { sqlLanguage } from './sql-language.js';
+
+// ESLint rules are synchronous: load PostgreSQL's parser and the rules once, when the plugin loads.
+await loadModule();
+const migsafeRules = (await loadRules()).filter((rule) => !rule.observedBy);
+
+interface ReportContext {
+  filename: string;
+  physicalFilename?: string;
+  cwd: string;
+  sourceCode: { text: string };
+  report(descriptor: Record<string, unknown>): void;
+}
+
+const analyses = new WeakMap<object, Diagnostic[]>();
+
+/** migsafe's findings for the file being linted, computed once and shared by every rule. */
+function analyze(context: ReportContext): Diagnostic[] {
+  const sourceCode = context.sourceCode;
+  const cached = analyses.get(sourceCode);
+  if (cached) return cached;
+  const filename = path.resolve(context.cwd, context.physicalFilename ?? context.filename);
+  let diagnostics: Diagnostic[] = [];
+  try {
+    const result = lintSync(
+      { paths: [filename], cwd: context.cwd, stdin: { text: sourceCode.text, filename } },
+      migsafeRules,
+      loadConfigSync(path.dirname(filename)),
+    );
+    diagnostics = result.diagnostics.filter((d) => path.resolve(context.cwd, d.file) === filename);
+  } catch (error) {
+    // An unreadable config or path is the CLI's to report; the editor stays quiet rather than crash.
+    if (process.env.MIGSAFE_DEBUG) console.error(error);
+  }
+  analyses.set(sourceCode, diagnostics);
+  return diagnostics;
+}
+
+/** Line/column (1-based) to an offset of the text. */
+function offsetOf(text: string, line: number, column: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) offset = text.indexOf('\n', offset) + 1;
+  return offset + column - 1;
+}
+
+/**
+ * The mechanical rewrite for a non-concurrent index statement: CONCURRENTLY, plus the marker that
+ * takes the migration out of its runner's transaction where the layout has one in the file.
+ */
+function concurrentlySuggestion(d: Diagnostic, text: string, keyword: RegExp) {
+  const start = offsetOf(text, d.line, d.column);
+  const match = keyword.exec(text.slice(start, start + 80));
+  if (!match || match.index !== 0) return [];
+  const insertAt = start + match[0].length;
+  return [
+    {
+      messageId: 'addConcurrently',
+      fix(fixer: { insertTextAfterRange(range: [number, number], text: string): unknown; insertTextBeforeRange(range: [number, number], text: string): unknown }) {
+        const fixes = [fixer.insertTextAfterRange([insertAt, insertAt], ' CONCURRENTLY')];
+        if (d.layout === 'goose' && !/^--\s*\+goose\s+NO\s+TRANSACTION/im.test(text)) fixes.push(fixer.insertTextBeforeRange([0, 0], '-- +goose NO TRANSACTION\n'));
+        if (d.layout === 'dbmate') {
+          const marker = /^--\s*migrate:up\b(?!.*transaction:false).*$/m.exec(text);
+          if (marker) fixes.push(fixer.insertTextAfterRange([marker.index + marker[0].length, marker.index + marker[0].length], ' transaction:false'));
+        }
+        if (d.layout === 'atlas' && !/^--\s*atlas:txmode\s+none/im.test(text)) fixes.push(fixer.insertTextBeforeRange([0, 0], '-- atlas:txmode none\n'));
+        if (d.layout === 'knex' && !/\bconfig\s*=\s*\{[^}]*transaction\s*:\s*false/.test(text)) fixes.push(fixer.insertTextBeforeRange([0, 0], 'exports.config = { transaction: false };\n'));
+        return fixes;
+      },
+    },
+  ];
+}
+
+const SUGGESTIONS: Record<string, RegExp> = {
+  'require-concurrent-index': /^create\s+(unique\s+)?index\b/i,
+  'require-concurrent-index-drop': /^drop\s+index\b/i,
+};
+
+export const rules = Object.fromEntries(
+  migsafeRules.map((rule) => [
+    rule.id,
+    {
+      meta: {
+        type: 'problem' as const,
+        docs: { description: rule.docs.summary, url: `https://www.npmjs.com/package/migsafe#rules`, recommended: true },
+        messages: { finding: '{{message}}', addConcurrently: 'Use CONCURRENTLY (and run the migration outside a transaction).' },
+        hasSuggestions: rule.id in SUGGESTIONS,
+        schema: [],
+        // Documentation for tools that show it (`migsafe explain` prints the same).
+        migsafeDocs: ruleMarkdown(rule),
+      },
+      create(context: ReportContext) {
+        const report = () => {
+          for (const d of analyze(context)) {
+            if (d.ruleId !== rule.id) continue;
+            context.report({
+              loc: { start: { line: d.line, column: d.column - 1 }, end: { line: d.endLine, column: d.endColumn - 1 } },
+              messageId: 'finding',
+              data: { message: d.help ? `${d.message} ${d.help.split('\n')[0]}` : d.message },
+              ...(SUGGESTIONS[rule.id] ? { suggest: concurrentlySuggestion(d, context.sourceCode.text, SUGGESTIONS[rule.id]!) } : {}),
+            });
+          }
+        };
+        // `Document` for .sql files (migsafe/sql), `Program` for TS/JS.
+        return { Document: report, Program: report };
+      },
+    },
+  ]),
+);
+
+const severityOf = (severity: string) => (severity === 'error' ? 'error' : 'warn');
+const recommendedRules = Object.fromEntries(migsafeRules.map((rule) => [`migsafe/${rule.id}`, severityOf(rule.severity)]));
+
+/** Where TS/JS migrations usually live; adjust `files` to your layout. */
+export const SCRIPT_MIGRATION_FILES = ['**/migrations/**/*.{js,cjs,mjs,ts,cts,mts}', '**/migration/**/*.{js,cjs,mjs,ts,cts,mts}', '**/alterations/**/*.{js,ts}'];
+
+const plugin: {
+  meta: { name: string; version: string };
+  rules: typeof rules;
+  languages: { sql: typeof sqlLanguage };
+  configs: Record<string, unknown[]>;
+} = {
+  meta: { name: 'migsafe', version: '0.1.0' },
+  rules,
+  languages: { sql: sqlLanguage },
+  configs: {},
+};
+
+plugin.configs.recommended = [
+  { name: 'migsafe/sql', files: ['**/*.sql'], plugins: { migsafe: plugin }, language: 'migsafe/sql', rules: recommendedRules },
+  { name: 'migsafe/scripts', files: SCRIPT_MIGRATION_FILES, plugins: { migsafe: plugin }, rules: recommendedRules },
+];
+plugin.configs.sql = [plugin.configs.recommended[0]!];
+plugin.configs.scripts = [plugin.configs.recommended[1]!];
+
+export default plugin;

@@ -1,0 +1,142 @@
+// The ESLint plugin (migsafe/eslint): the same findings as the CLI for every fixture, the SQL
+// language with ESLint's disable comments, suggestions, and configs as documented.
+import path from 'node:path';
+import { ESLint, RuleTester } from 'eslint';
+import fg from 'fast-glob';
+import tseslint from 'typescript-eslint';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturesDir, runCli } from './helpers.js';
+
+// The plugin as users import it: the built package entry `migsafe/eslint`.
+const { default: plugin } = await import('../dist/src/eslint/index.js');
+
+RuleTester.describe = describe;
+RuleTester.it = it;
+RuleTester.itOnly = it.only;
+RuleTester.afterAll = afterAll;
+
+const allRules = Object.fromEntries(Object.keys(plugin.rules).map((id) => [`migsafe/${id}`, 'error']));
+
+describe('ESLint over the fixtures', () => {
+  const files = fg.sync('**/*.{sql,ts,js}', { cwd: fixturesDir, ignore: ['**/verify/**'] }).sort();
+  let eslintFindings: Map<string, string[]>;
+  let cliFindings: Map<string, string[]>;
+
+  beforeAll(async () => {
+    const eslint = new ESLint({
+      cwd: fixturesDir,
+      overrideConfigFile: true,
+      overrideConfig: [
+        ...plugin.configs.recommended,
+        { files: ['**/*.{js,ts}'], plugins: { migsafe: plugin }, rules: allRules },
+        { files: ['**/*.sql'], rules: allRules },
+        { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } },
+      ],
+    });
+    const results = await eslint.lintFiles(files);
+    eslintFindings = new Map(results.map((r) => [path.relative(fixturesDir, r.filePath), r.messages.map((m) => `${m.line}:${m.column}:${m.ruleId}`).sort()]));
+    for (const r of results) for (const m of r.messages) if (m.fatal) throw new Error(`${r.filePath}: ${m.message}`);
+    const cli = JSON.parse(runCli(['lint', '.', '--format', 'json'], { cwd: fixturesDir }).stdout);
+    cliFindings = new Map();
+    for (const f of cli.findings) cliFindings.set(f.file, [...(cliFindings.get(f.file) ?? []), `${f.line}:${f.column}:migsafe/${f.ruleId}`]);
+  }, 120_000);
+
+  it.each(files)('%s: the same rule ids, lines and columns as the CLI', (file) => {
+    expect(eslintFindings.get(file)).toEqual((cliFindings.get(file) ?? []).sort());
+  });
+
+  it('covers fixtures with findings in SQL, TS and JS', () => {
+    const withFindings = files.filter((f) => (eslintFindings.get(f) ?? []).length > 0);
+    expect(withFindings.some((f) => f.endsWith('.sql'))).toBe(true);
+    expect(withFindings.some((f) => f.endsWith('.ts'))).toBe(true);
+    expect(withFindings.some((f) => f.endsWith('.js'))).toBe(true);
+  });
+});
+
+describe('a JS config without a files scope, with the recommended config as documented', () => {
+  it('does not crash on .sql files, and migsafe still reports', async () => {
+    const eslint = new ESLint({
+      cwd: fixturesDir,
+      overrideConfigFile: true,
+      overrideConfig: [{ rules: { 'no-unused-vars': 'error', semi: 'error', eqeqeq: 'error' } }, ...plugin.configs.recommended],
+    });
+    const [result] = await eslint.lintFiles(['rules/require-concurrent-index/invalid/index_existing_table.sql']);
+    expect(result!.messages.map((m) => `${m.line}:${m.ruleId}`)).toEqual(['2:migsafe/require-concurrent-index', '3:migsafe/require-concurrent-index']);
+  });
+});
+
+describe('ESLint disable comments in SQL', () => {
+  const lintSql = async (code: string) => {
+    const eslint = new ESLint({ cwd: fixturesDir, overrideConfigFile: true, overrideConfig: [...plugin.configs.recommended, { linterOptions: { reportUnusedDisableDirectives: 'error' } }] });
+    const [result] = await eslint.lintText(code, { filePath: path.join(fixturesDir, 'virtual/db/001.sql') });
+    return result!.messages.map((m) => `${m.line}:${m.ruleId ?? m.message}`);
+  };
+
+  it('-- eslint-disable-next-line with a reason silences the next line only', async () => {
+    expect(await lintSql("SET lock_timeout = '5s';\n-- eslint-disable-next-line migsafe/require-concurrent-index -- 40 rows\nCREATE INDEX i ON users (a);\nCREATE INDEX j ON users (b);\n")).toEqual(['4:migsafe/require-concurrent-index']);
+  });
+
+  it('block disable/enable pairs, and unused directives are reported', async () => {
+    expect(await lintSql("SET lock_timeout = '5s';\n/* eslint-disable migsafe/require-concurrent-index */\nCREATE INDEX i ON users (a);\n/* eslint-enable migsafe/require-concurrent-index */\n-- eslint-disable-next-line migsafe/drop-column\nSELECT 1;\n")).toEqual([
+      "5:Unused eslint-disable directive (no problems were reported from 'migsafe/drop-column').",
+    ]);
+  });
+});
+
+const ruleTester = new RuleTester({ plugins: { migsafe: plugin }, language: 'migsafe/sql' });
+const file = (name: string) => path.join('/virtual/migsafe-eslint', name);
+
+ruleTester.run('require-concurrent-index (suggestions, disable comments)', plugin.rules['require-concurrent-index'], {
+  valid: [
+    { code: "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY i ON users (a);\n", filename: file('db/001_a.sql') },
+    { code: '-- migsafe-ignore require-concurrent-index: small table\nCREATE INDEX i ON users (a);\n', filename: file('db/001_d.sql') },
+  ],
+  invalid: [
+    {
+      code: 'CREATE INDEX users_a_idx ON users (a);\n',
+      filename: file('plain/001.sql'),
+      errors: [{ messageId: 'finding', line: 1, column: 1, endLine: 1, endColumn: 39, suggestions: [{ messageId: 'addConcurrently', output: 'CREATE INDEX CONCURRENTLY users_a_idx ON users (a);\n' }] }],
+    },
+    {
+      code: '-- +goose Up\nCREATE UNIQUE INDEX users_b_idx ON users (b);\n-- +goose Down\nDROP INDEX users_b_idx;\n',
+      filename: file('goose/00001_b.sql'),
+      errors: [{ messageId: 'finding', line: 2, column: 1, suggestions: [{ messageId: 'addConcurrently', output: '-- +goose NO TRANSACTION\n-- +goose Up\nCREATE UNIQUE INDEX CONCURRENTLY users_b_idx ON users (b);\n-- +goose Down\nDROP INDEX users_b_idx;\n' }] }],
+    },
+    {
+      code: '-- eslint-disable-next-line migsafe/drop-column -- another rule is disabled, not this one\nCREATE INDEX i ON users (a);\n',
+      filename: file('db/002.sql'),
+      errors: [{ messageId: 'finding', line: 2, suggestions: [{ messageId: 'addConcurrently', output: '-- eslint-disable-next-line migsafe/drop-column -- another rule is disabled, not this one\nCREATE INDEX CONCURRENTLY i ON users (a);\n' }] }],
+    },
+  ],
+});
+
+const scriptTester = new RuleTester({ plugins: { migsafe: plugin } });
+
+scriptTester.run('concurrently-in-transaction (TS/JS)', plugin.rules['concurrently-in-transaction'], {
+  valid: [
+    { code: "exports.config = { transaction: false };\nexports.up = (knex) => knex.raw('CREATE INDEX CONCURRENTLY i ON t (a)');\nexports.down = (knex) => knex.raw('DROP INDEX i');\n", filename: file('knex/001.js') },
+  ],
+  invalid: [
+    {
+      code: "exports.up = (knex) => knex.raw('CREATE INDEX CONCURRENTLY i ON t (a)');\nexports.down = (knex) => knex.raw('DROP INDEX i');\n",
+      filename: file('knex/002.js'),
+      errors: [{ messageId: 'finding', line: 1, column: 34 }],
+    },
+  ],
+});
+
+describe('plugin shape', () => {
+  it('has one rule per lint rule, with docs and messages, and recommended configs with the CLI severities', () => {
+    expect(Object.keys(plugin.rules)).toContain('require-concurrent-index');
+    expect(Object.keys(plugin.rules)).not.toContain('verify-down-mismatch');
+    for (const rule of Object.values(plugin.rules) as { meta: { docs: { url: string; description: string }; messages: Record<string, string> } }[]) {
+      expect(rule.meta.docs.url).toMatch(/^https:\/\//);
+      expect(rule.meta.docs.description.length).toBeGreaterThan(10);
+      expect(rule.meta.messages.finding).toBe('{{message}}');
+    }
+    const [sql] = plugin.configs.recommended;
+    expect(sql.language).toBe('migsafe/sql');
+    expect(sql.rules['migsafe/require-concurrent-index']).toBe('error');
+    expect(sql.rules['migsafe/drop-column']).toBe('warn');
+  });
+});
