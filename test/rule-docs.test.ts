@@ -1,13 +1,13 @@
 // The examples in each rule's documentation are run: an invalid example must produce the rule, a
 // valid one must not. The docs cannot drift from the behaviour.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RuleExample } from '../src/engine/rule.js';
 import { ruleMarkdown } from '../src/engine/rule-docs.js';
 import { loadRules } from '../src/engine/rules-registry.js';
-import { lintWith, writeExample } from './helpers.js';
+import { lintWith, repoRoot, writeExample } from './helpers.js';
 
 const rules = await loadRules();
 const scratch = mkdtempSync(path.join(tmpdir(), 'migsafe-docs-'));
@@ -21,6 +21,10 @@ async function ruleIdsFor(example: RuleExample, dir: string): Promise<string[]> 
 }
 
 describe.each(rules.map((r) => [r.id, r] as const))('%s docs', (id, rule) => {
+  it('has its generated page in docs/rules, up to date (npm run docs)', () => {
+    expect(readFileSync(path.join(repoRoot, 'docs/rules', `${id}.md`), 'utf8')).toBe(ruleMarkdown(rule));
+  });
+
   it('has a summary, why, safe alternative, sources and both kinds of example', () => {
     expect(rule.docs.summary.length).toBeGreaterThan(10);
     expect(rule.docs.why.length).toBeGreaterThan(40);

@@ -134,3 +134,8 @@ export function defineObservedRule(rule: Pick<RuleModule, 'id' | 'severity' | 'd
     create: () => ({}),
   };
 }
+
+/** Where a rule's page is published: docs/rules/<id>.md of the package (`npm run docs` writes it). */
+export function ruleDocsUrl(ruleId: string): string {
+  return `https://unpkg.com/migsafe@0.1.0/docs/rules/${ruleId}.md`;
+}

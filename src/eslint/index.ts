@@ -7,6 +7,7 @@ import { loadModule } from 'libpg-query';
 import { loadConfigSync } from '../engine/config.js';
 import { lintSync } from '../engine/lint.js';
 import { ruleMarkdown } from '../engine/rule-docs.js';
+import { ruleDocsUrl } from '../engine/rule.js';
 import { loadRules } from '../engine/rules-registry.js';
 import type { Diagnostic } from '../engine/types.js';
 import { sqlLanguage } from './sql-language.js';
@@ -92,7 +93,7 @@ export const rules = Object.fromEntries(
     {
       meta: {
         type: 'problem' as const,
-        docs: { description: rule.docs.summary, url: `https://www.npmjs.com/package/migsafe#rules`, recommended: true },
+        docs: { description: rule.docs.summary, url: ruleDocsUrl(rule.id), recommended: true },
         messages: { finding: '{{message}}', addConcurrently: 'Use CONCURRENTLY (and run the migration outside a transaction).' },
         hasSuggestions: rule.id in SUGGESTIONS,
         schema: [],

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import { fingerprints } from '../engine/fingerprint.js';
 import { ruleMarkdown } from '../engine/rule-docs.js';
+import { ruleDocsUrl } from '../engine/rule.js';
 import type { Reporter } from './reporter.js';
 
 const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
@@ -15,6 +16,7 @@ export const reportSarif: Reporter = (result, options) => {
     shortDescription: { text: rule.docs.summary },
     fullDescription: { text: rule.docs.why.replace(/\s*\n\s*/g, ' ') },
     help: { text: rule.docs.safe, markdown: ruleMarkdown(rule) },
+    helpUri: ruleDocsUrl(rule.id),
     defaultConfiguration: { level: LEVEL[rule.severity] },
     properties: { tags: ['postgresql', 'migrations'] },
   }));
