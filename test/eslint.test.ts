@@ -1,21 +1,22 @@
 // The ESLint plugin (migsafe/eslint): the same findings as the CLI for every fixture, the SQL
 // language with ESLint's disable comments, suggestions, and configs as documented.
 import path from 'node:path';
-import { ESLint, RuleTester } from 'eslint';
+import { ESLint, RuleTester, type Linter, type Rule } from 'eslint';
 import fg from 'fast-glob';
 import tseslint from 'typescript-eslint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir, runCli } from './helpers.js';
 
 // The plugin as users import it: the built package entry `migsafe/eslint`.
-const { default: plugin } = await import('../dist/src/eslint/index.js');
+const { default: built } = await import('../dist/src/eslint/index.js');
+const plugin = built as unknown as ESLint.Plugin & { rules: Record<string, Rule.RuleModule>; configs: Record<string, Linter.Config[]> };
 
 RuleTester.describe = describe;
 RuleTester.it = it;
 RuleTester.itOnly = it.only;
-RuleTester.afterAll = afterAll;
+(RuleTester as unknown as { afterAll: typeof afterAll }).afterAll = afterAll;
 
-const allRules = Object.fromEntries(Object.keys(plugin.rules).map((id) => [`migsafe/${id}`, 'error']));
+const allRules: Linter.RulesRecord = Object.fromEntries(Object.keys(plugin.rules).map((id) => [`migsafe/${id}`, 'error' as const]));
 
 describe('ESLint over the fixtures', () => {
   const files = fg.sync('**/*.{sql,ts,js}', { cwd: fixturesDir, ignore: ['**/verify/**'] }).sort();
@@ -67,7 +68,7 @@ describe('a JS config without a files scope, with the recommended config as docu
 
 describe('ESLint disable comments in SQL', () => {
   const lintSql = async (code: string) => {
-    const eslint = new ESLint({ cwd: fixturesDir, overrideConfigFile: true, overrideConfig: [...plugin.configs.recommended, { linterOptions: { reportUnusedDisableDirectives: 'error' } }] });
+    const eslint = new ESLint({ cwd: fixturesDir, overrideConfigFile: true, overrideConfig: [...plugin.configs.recommended, { linterOptions: { reportUnusedDisableDirectives: 'error' as const } }] });
     const [result] = await eslint.lintText(code, { filePath: path.join(fixturesDir, 'virtual/db/001.sql') });
     return result!.messages.map((m) => `${m.line}:${m.ruleId ?? m.message}`);
   };
@@ -134,9 +135,9 @@ describe('plugin shape', () => {
       expect(rule.meta.docs.description.length).toBeGreaterThan(10);
       expect(rule.meta.messages.finding).toBe('{{message}}');
     }
-    const [sql] = plugin.configs.recommended;
+    const sql = plugin.configs.recommended![0]!;
     expect(sql.language).toBe('migsafe/sql');
-    expect(sql.rules['migsafe/require-concurrent-index']).toBe('error');
-    expect(sql.rules['migsafe/drop-column']).toBe('warn');
+    expect(sql.rules!['migsafe/require-concurrent-index']).toBe('error');
+    expect(sql.rules!['migsafe/drop-column']).toBe('warn');
   });
 });
