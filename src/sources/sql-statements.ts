@@ -207,7 +207,10 @@ export function fillPlaceholders(sql: string, placeholders: RegExp[], filled?: M
   for (const pattern of placeholders) {
     const global = pattern.global ? pattern : new RegExp(pattern.source, pattern.flags + 'g');
     out = out.replace(global, (match) => {
-      const identifier = match.length === 1 ? 'x' : 'x' + '_'.repeat(match.length - 1);
+      // A one-character placeholder (a `?` bind parameter) stands for a value: the constant 0.
+      // Longer ones become identifiers, remembered so that messages can show the original text.
+      if (match.length === 1) return '0';
+      const identifier = 'x' + '_'.repeat(match.length - 1);
       if (filled && !filled.has(identifier)) filled.set(identifier, match);
       return identifier;
     });
