@@ -10,7 +10,7 @@ import { parser } from '@lezer/python';
 import type { Migration, MigrationHalf, SourceFile, Statement } from '../engine/types.js';
 import type { ReadContext, SqlLayout } from './layout.js';
 import { boolOf, describeUnknown, PythonEvaluator, stringOf, type PyValue, type Scope } from './python-values.js';
-import { parseSqlChunk } from './sql-statements.js';
+import { StatementCollector } from './lowered.js';
 
 const REVISION_FILE = /^\s*down_revision\b/m;
 
@@ -129,8 +129,7 @@ const BIND_CALLS = /^(op\.get_bind|op\.get_context\(\)\.bind)$/;
 const HARMLESS_CALLS = new Set(['print', 'len', 'range', 'list', 'dict', 'set', 'sorted', 'isinstance', 'getattr', 'setattr', 'hasattr', 'str', 'int', 'super']);
 
 class Lowerer {
-  readonly statements: Statement[] = [];
-  private autocommit = 0;
+  readonly out: StatementCollector;
   private depth = 0;
   /** Variables bound to a connection (`conn = op.get_bind()`). */
   private readonly binds = new Set<string>();
@@ -138,12 +137,18 @@ class Lowerer {
   private readonly batches = new Map<string, { table: string; schema: string | null }>();
 
   constructor(
-    private readonly file: SourceFile,
+    file: SourceFile,
     private readonly py: PythonEvaluator,
-    private readonly context: ReadContext,
+    context: ReadContext,
     private readonly moduleScope: Scope,
     private readonly functions: Map<string, SyntaxNode>,
-  ) {}
+  ) {
+    this.out = new StatementCollector(file, context.parseOptions);
+  }
+
+  get statements(): Statement[] {
+    return this.out.statements;
+  }
 
   body(body: SyntaxNode, scope: Scope): void {
     for (let node = body.firstChild; node; node = node.nextSibling) this.statement(node, scope);
@@ -189,9 +194,10 @@ class Lowerer {
     if (!body) return;
     const header = this.py.text(node).slice(0, body.from - node.from);
     if (/autocommit_block\s*\(/.test(header)) {
-      this.autocommit++;
+      const outer = this.out.outsideTransaction;
+      this.out.outsideTransaction = true;
       this.body(body, scope);
-      this.autocommit--;
+      this.out.outsideTransaction = outer;
       return;
     }
     const batchCall = node.getChildren('CallExpression').find((c) => /batch_alter_table$/.test(this.py.dottedName(c.firstChild!) ?? ''));
@@ -233,14 +239,14 @@ class Lowerer {
     const value = this.py.evaluate(node, scope);
     if (value.kind !== 'call') return;
     try {
-      this.operation(value, scope);
+      this.operation(value);
     } catch (error) {
       if (error instanceof Unanalyzable) this.unanalyzable(node, error.message);
       else throw error;
     }
   }
 
-  private operation(call: Extract<PyValue, { kind: 'call' }>, scope: Scope): void {
+  private operation(call: Extract<PyValue, { kind: 'call' }>): void {
     const { callee } = call;
     const [head, ...rest] = callee.split('.');
     const method = rest.join('.');
@@ -248,7 +254,7 @@ class Lowerer {
     const batch = this.batches.get(head!);
     if (batch) return this.opCall(method, call, batch);
     if ((this.binds.has(head!) && method === 'execute') || /^op\.get_bind\(\)|get_bind$/.test(callee) || callee === '<value>.execute') {
-      return this.execute(call.args[0], call);
+      return this.execute(call.args[0]);
     }
     if (callee === '<value>.create' || callee === '<value>.drop') {
       const receiver = call.args[call.args.length - 1];
@@ -279,7 +285,6 @@ class Lowerer {
     if (!callee.includes('.') && !HARMLESS_CALLS.has(callee) && !/^[A-Z]/.test(callee) && callee !== '<expression>') {
       throw new Unanalyzable(`${callee}() is a helper migsafe cannot see into`);
     }
-    void scope;
   }
 
   private opCall(method: string, call: Extract<PyValue, { kind: 'call' }>, batch: { table: string; schema: string | null } | null): void {
@@ -293,7 +298,7 @@ class Lowerer {
     const shift = batch ? 1 : 0;
     switch (method) {
       case 'execute':
-        return this.execute(a[0] ?? kw.get('sqltext'), call);
+        return this.execute(a[0] ?? kw.get('sqltext'));
       case 'add_column': {
         const column = a[1 - shift] ?? kw.get('column');
         return this.emit(call.node, `ALTER TABLE ${tableArg(0)} ADD COLUMN ${columnSql(column)}`);
@@ -403,51 +408,21 @@ class Lowerer {
     }
   }
 
-  private execute(sql: PyValue | undefined, call: Extract<PyValue, { kind: 'call' }>): void {
+  private execute(sql: PyValue | undefined): void {
     let text = sql;
     if (text?.kind === 'call' && /(^|\.)text$/.test(text.callee)) text = text.args[0];
     if (text?.kind !== 'str') throw new Unanalyzable(`SQL passed as ${describeUnknown(text)}`);
-    const { value, map } = text;
-    const statements = parseSqlChunk(
-      { file: this.file, text: value, toFileOffset: (i) => map[Math.min(i, map.length - 1)]! },
-      // sa.text() bind parameters (`:name`, not `::type` casts) stand for values.
-      { placeholders: [...(this.context.parseOptions.placeholders ?? []), BIND_PARAMETER] },
-    );
-    for (const statement of statements) this.push(statement);
-    void call;
+    // sa.text() bind parameters (`:name`, not `::type` casts) stand for values.
+    this.out.sql(text.value, text.map, new Map(), [BIND_PARAMETER]);
   }
 
   /** A statement migsafe wrote for an operation, reported at the call. */
   private emit(node: SyntaxNode, sql: string): void {
-    const text = `${sql};`;
-    const statements = parseSqlChunk({ file: this.file, text, toFileOffset: (i) => (i >= sql.length ? node.to : node.from) });
-    for (const statement of statements) {
-      if (statement.parseError) {
-        this.unanalyzable(node, `the operation lowers to SQL PostgreSQL rejects: ${statement.parseError.message}`);
-        continue;
-      }
-      statement.span = { start: node.from, end: node.to };
-      statement.locate = () => node.from;
-      this.push(statement);
-    }
-  }
-
-  private push(statement: Statement): void {
-    if (this.autocommit > 0) statement.outsideTransaction = true;
-    this.statements.push(statement);
+    this.out.emit({ start: node.from, end: node.to }, sql);
   }
 
   private unanalyzable(node: SyntaxNode, reason: string): void {
-    this.push({
-      file: this.file,
-      span: { start: node.from, end: node.to },
-      text: this.py.text(node),
-      ast: null,
-      kind: '',
-      origin: 'top',
-      locate: () => node.from,
-      unanalyzable: reason,
-    });
+    this.out.unanalyzable({ start: node.from, end: node.to }, reason);
   }
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Migration, Statement, TransactionMode } from '../engine/types.js';
 import { refusesTransactionBlock } from '../engine/postgres-facts.js';
-import { makeHalf, parseFileRange, type SqlLayout } from './layout.js';
+import { compareMigrationIds, makeHalf, parseFileRange, type SqlLayout } from './layout.js';
 
 const NAME = /^([VUR])(.*?)__(.+)\.sql$/i;
 
@@ -56,7 +56,7 @@ export const flywayLayout: SqlLayout = {
       });
     }
     // Flyway applies versioned migrations by version, then repeatable ones.
-    return migrations.sort((a, b) => flywayOrder(a.id).localeCompare(flywayOrder(b.id), 'en', { numeric: true }));
+    return migrations.sort((a, b) => compareMigrationIds(flywayOrder(a.id), flywayOrder(b.id)));
   },
 };
 

@@ -53,9 +53,11 @@ export function makeHalf(
   return { section, files: [file], statements, transaction, anchor: { file, offset: anchorOffset } };
 }
 
+const NUMERIC_ORDER = new Intl.Collator('en', { numeric: true });
+
 /** Migration ids sort the way the runners order them: numeric parts as numbers. */
 export function compareMigrationIds(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return NUMERIC_ORDER.compare(a, b);
 }
 
 export function sortMigrations(migrations: Migration[]): Migration[] {

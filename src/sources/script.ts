@@ -8,7 +8,7 @@ import { tsv } from './typescript-lazy.js';
 import type { Migration, MigrationHalf, SourceFile, TransactionMode } from '../engine/types.js';
 import type { ReadContext, SqlLayout } from './layout.js';
 import { StatementCollector } from './lowered.js';
-import { ScriptEvaluator, bool, describe, str, type JsScope, type JsValue } from './script-values.js';
+import { ScriptEvaluator, describe, type JsScope, type JsValue } from './script-values.js';
 import { frameworkLowerers } from './script-frameworks.js';
 
 export type Framework = 'knex' | 'typeorm' | 'node-pg-migrate' | 'kysely' | 'sequelize' | 'mikroorm' | 'db-migrate' | 'slonik' | 'prisma' | 'unknown';
@@ -68,12 +68,12 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
   const ev = new ScriptEvaluator(tree);
   const halves = findHalves(tree, ev);
   if (!halves.up) return null;
-  const framework = detectFramework(tree, file.text, halves.up, ev);
+  const framework = detectFramework(file.text, halves.up);
   const moduleScope = moduleConstants(tree, ev);
   const lower = (fn: ts.Node, section: 'up' | 'down'): MigrationHalf => {
     const out = new StatementCollector(file, context.parseOptions);
     const param = firstParam(fn);
-    const transaction = transactionMode(framework, tree, halves.owner, fn, file.text, ev);
+    const transaction = transactionMode(framework, halves.owner, fn, file.text, ev);
     const walker = new ScriptWalker(ev, out, param, framework);
     const body = functionBody(fn);
     if (body) walker.walk(body, new Map(moduleScope));
@@ -209,10 +209,8 @@ const IMPORTS: [RegExp, Framework][] = [
   [/['"]@prisma\/client['"]/, 'prisma'],
 ];
 
-function detectFramework(tree: ts.SourceFile, text: string, up: ts.Node, ev: ScriptEvaluator): Framework {
+function detectFramework(text: string, up: ts.Node): Framework {
   for (const [pattern, framework] of IMPORTS) if (pattern.test(text)) return framework;
-  void tree;
-  void ev;
   const param = firstParam(up);
   if (/\bthis\.addSql\(/.test(text)) return 'mikroorm';
   if (param === 'pgm') return 'node-pg-migrate';
@@ -228,7 +226,7 @@ function detectFramework(tree: ts.SourceFile, text: string, up: ts.Node, ev: Scr
  * Whether the framework's runner wraps the migration in a transaction (checked against each
  * framework's source; see the README table).
  */
-function transactionMode(framework: Framework, tree: ts.SourceFile, owner: ts.Node | undefined, fn: ts.Node, text: string, ev: ScriptEvaluator): TransactionMode {
+function transactionMode(framework: Framework, owner: ts.Node | undefined, fn: ts.Node, text: string, ev: ScriptEvaluator): TransactionMode {
   switch (framework) {
     case 'knex': {
       // knex Migrator#_useTransaction: `exports.config = { transaction: false }` opts out.
@@ -255,7 +253,6 @@ function transactionMode(framework: Framework, tree: ts.SourceFile, owner: ts.No
       return 'wrapped';
     default:
       // Sequelize (umzug) and plain scripts open no transaction; one the migration opens itself is seen.
-      void tree;
       return 'none';
   }
 }
@@ -299,19 +296,9 @@ class ScriptWalker {
       return;
     }
     if (tsv.isCallExpression(node) && this.call(node, scope)) return;
-    if (tsv.isTaggedTemplateExpression(node) && this.isExecutedSqlTemplate(node)) {
-      this.raw(this.ev.evaluate(node, scope), node);
-      return;
-    }
     // Nested functions other than callbacks passed to calls are not migration code.
     if ((tsv.isFunctionDeclaration(node) || tsv.isClassDeclaration(node)) && node.parent && !tsv.isSourceFile(node.parent)) return;
     node.forEachChild((child) => this.walk(child, scope));
-  }
-
-  /** kysely `sql\`...\`.execute(db)` is caught at the call; a bare tagged template is not SQL that runs. */
-  private isExecutedSqlTemplate(node: ts.TaggedTemplateExpression): boolean {
-    void node;
-    return false;
   }
 
   private call(node: ts.CallExpression, scope: JsScope): boolean {
@@ -370,4 +357,3 @@ function chainName(node: ts.Expression, ev: ScriptEvaluator): string {
   return ev.dotted(node) ?? '<expression>';
 }
 
-export { chainName, str, bool };
