@@ -2,6 +2,7 @@
 // itself: the AST is the document and its comments (where `-- eslint-disable-next-line` directives
 // live); migsafe's analysis runs in the rules, on the text.
 import { ConfigCommentParser, Directive, TextSourceCodeBase, VisitNodeStep } from '@eslint/plugin-kit';
+import { makeSourceFile, positionAt } from '../sources/source-file.js';
 import { scanSql } from '../sources/sql-statements.js';
 
 interface Position {
@@ -22,26 +23,14 @@ export interface SqlDocument extends SqlNode {
   comments: SqlNode[];
 }
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return starts;
-}
-
-function positionOf(starts: number[], offset: number): Position {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo]! };
-}
-
 export function parseSqlDocument(text: string): SqlDocument {
-  const starts = lineStarts(text);
-  const node = (type: SqlNode['type'], start: number, end: number): SqlNode => ({ type, range: [start, end], loc: { start: positionOf(starts, start), end: positionOf(starts, end) } });
+  const file = makeSourceFile('document.sql', text, '/');
+  // ESLint positions here: 1-based lines, 0-based columns (the language's columnStart).
+  const positionOf = (offset: number): Position => {
+    const { line, column } = positionAt(file, offset);
+    return { line, column: column - 1 };
+  };
+  const node = (type: SqlNode['type'], start: number, end: number): SqlNode => ({ type, range: [start, end], loc: { start: positionOf(start), end: positionOf(end) } });
   const comments: SqlNode[] = [];
   scanSql(text, {
     comment(start, end) {
