@@ -5,6 +5,7 @@ import { Catalog } from './catalog.js';
 import { constantString, funcName, qualifiedName, relationName, walk } from './ast.js';
 import { blocksReadsOrWrites, tableLocks } from './postgres-facts.js';
 import { assignTransactions } from './transactions.js';
+import { wrappedReason } from './runner-hints.js';
 import { fillTemplate, type MigrationContext, type RuleContext, type RuleListener, type RuleModule, type StatementContext, type StatementVisitor } from './rule.js';
 import type { AstNode, Finding, Migration, MigrationHalf, Severity, Statement } from './types.js';
 
@@ -151,7 +152,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           catalog,
           pgVersion: options.pgVersion,
           inTransaction: transactionId !== null,
-          transactionReason: transactionReasonOf(half, statement, transactionId),
+          transactionReason: transactionReasonOf(half, statement, transactionId, migration.layout),
           transactionId,
           transactionIds,
           lockTimeoutSet,
@@ -187,12 +188,13 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
   }
 }
 
-function transactionReasonOf(half: MigrationHalf, statement: Statement, transactionId: number | null): string {
+function transactionReasonOf(half: MigrationHalf, statement: Statement, transactionId: number | null, layout: string): string {
   if (transactionId === null) return '';
   if (statement.origin === 'do-block') return 'a DO block runs as one statement, inside a transaction';
   if (statement.origin === 'function-body') return 'a function body always runs inside a transaction';
   // Where the runner opens no transaction, only an explicit BEGIN can have opened this one.
   if (half.transaction === 'none') return 'it follows an explicit BEGIN';
+  if (half.transaction === 'wrapped') return wrappedReason(layout);
   return TRANSACTION_REASON[half.transaction] ?? 'it runs in a transaction';
 }
 

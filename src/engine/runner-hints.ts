@@ -12,7 +12,36 @@ const HINTS: Record<string, string> = {
   sqitch: 'leave it outside the script\'s BEGIN/COMMIT',
   atlas: 'put it in its own file that starts with `-- atlas:txmode none`',
   plain: 'run it outside BEGIN/COMMIT',
+  alembic: 'run it inside `with op.get_context().autocommit_block():`',
+  knex: 'put it in its own migration that exports `config = { transaction: false }`',
+  typeorm: 'put it in its own migration class with `transaction = false`',
+  kysely: 'run it outside the Migrator (Kysely runs migrations in a transaction unless the Migrator has disableTransactions)',
+  sequelize: 'run it outside `sequelize.transaction(...)`',
+  mikroorm: 'put it in its own migration whose `isTransactional()` returns false',
+  'db-migrate': 'put it in its own migration and run db-migrate with --non-transactional',
 };
+
+// Who opens the transaction a migration runs in, by layout or framework.
+const WRAPPERS: Record<string, string> = {
+  diesel: 'Diesel runs each migration in a transaction',
+  dbmate: 'dbmate runs each migration in a transaction',
+  goose: 'goose runs each migration in a transaction',
+  flyway: 'Flyway runs a migration that mixes it with other statements in a transaction',
+  'node-pg-migrate': 'node-pg-migrate runs each migration in a transaction',
+  drizzle: 'Drizzle runs all pending migrations in one transaction',
+  atlas: 'Atlas runs each file in a transaction',
+  alembic: 'Alembic runs each migration in a transaction on PostgreSQL',
+  knex: 'knex runs each migration in a transaction',
+  typeorm: 'TypeORM runs migrations in a transaction',
+  kysely: "Kysely's Migrator runs migrations in a transaction on PostgreSQL",
+  mikroorm: 'MikroORM runs each migration in a transaction',
+  'db-migrate': 'db-migrate runs each migration in a transaction',
+};
+
+/** Why a runner-wrapped statement is in a transaction, naming the runner where known. */
+export function wrappedReason(layout: string): string {
+  return WRAPPERS[layout] ?? 'the runner runs this migration in a transaction';
+}
 
 export function outsideTransactionHint(layout: string): string {
   return HINTS[layout] ?? HINTS.plain!;
