@@ -61,6 +61,14 @@ describe('statements that do not parse', () => {
     ]);
   });
 
+  it('a NUL byte is reported, and does not hide the statements after it', () => {
+    expect(parse('SELECT 1;\0\0 DROP TABLE x;\n').map((s) => [s.kind, s.at])).toEqual([
+      ['SelectStmt', '1:1'],
+      ['ParseError', '1:10'],
+      ['DropStmt', '1:13'],
+    ]);
+  });
+
   it('an unterminated quote swallows the rest, as in PostgreSQL', () => {
     const statements = parse("SELECT 1;\nSELECT 'oops;\nDROP TABLE a;\n");
     expect(statements.map((s) => [s.kind, s.at])).toEqual([

@@ -25,6 +25,27 @@ export function fileSlice(file: SourceFile, start: number, end: number): SqlChun
 }
 
 export function parseSqlChunk(chunk: SqlChunk, options: ParseOptions = {}): Statement[] {
+  const nul = chunk.text.indexOf('\0');
+  if (nul >= 0) {
+    // libpg-query reads C strings: a NUL byte would silently end the text there. PostgreSQL
+    // rejects NUL bytes in a query, so report it, and lint the rest with the NULs as spaces.
+    const rest = parseSqlChunk({ ...chunk, text: chunk.text.replace(/\0/g, ' ') }, options);
+    const at = chunk.toFileOffset(nul);
+    const lineEnd = chunk.text.indexOf('\n', nul);
+    return [
+      {
+        file: chunk.file,
+        span: { start: at, end: chunk.toFileOffset(lineEnd < 0 ? chunk.text.length : lineEnd) },
+        text: '',
+        ast: null,
+        kind: '',
+        origin: chunk.origin ?? 'top',
+        locate: () => at,
+        parseError: { message: 'the text contains a NUL byte, which PostgreSQL rejects in a query', offset: at },
+      },
+      ...rest,
+    ].sort((a, b) => a.span.start - b.span.start);
+  }
   const filled = new Map<string, string>();
   const sql = fillPlaceholders(chunk.text, options.placeholders ?? [], filled);
   const bytes = byteOffsets(sql);
