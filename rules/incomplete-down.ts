@@ -18,6 +18,8 @@ interface Created {
   name: string;
   /** The table a column, index or constraint belongs to: dropping it drops them too. */
   table?: string;
+  /** An index's columns: dropping one of them drops the index too. */
+  columns?: string[];
   statement: Statement;
 }
 
@@ -26,7 +28,8 @@ export default defineRule({
   severity: 'warning',
   docs: {
     summary: 'The down half leaves behind what the up half created (a table, column, index, type or constraint).',
-    why: `After up and down the schema should be what it was before up. Whatever down forgets stays behind:
+    why: `After up and down the schema should be what it was before up. Whatever down forgets stays behind
+(an index on a column that down drops goes with the column, as in PostgreSQL):
 the next up then fails on "already exists", and an enum type created in up and never dropped in down
 blocks re-running the migration.`,
     safe: `Drop in down everything up created, in reverse order:
@@ -69,6 +72,7 @@ DROP TYPE user_status;
     const dropped = droppedObjects(down.statements);
     for (const object of created) {
       if (dropped.has(`${object.kind} ${object.name}`) || (object.table && dropped.has(`table ${object.table}`))) continue;
+      if (object.columns?.some((column) => dropped.has(`column ${object.table}.${column}`))) continue;
       if (dropped.has(`schema ${object.name.split('.')[0]}`)) continue;
       context.report({
         messageId: 'leftBehind',
@@ -97,7 +101,7 @@ function createdObjects(statements: Statement[]): Created[] {
   for (const statement of statements) {
     const ast = statement.ast;
     if (!ast || statement.origin === 'function-body') continue;
-    const add = (kind: string, name: string, table?: string) => created.push({ kind, name, table, statement });
+    const add = (kind: string, name: string, table?: string, columns?: string[]) => created.push({ kind, name, table, columns, statement });
     if (ast.CreateStmt) {
       const table = relationName(ast.CreateStmt.relation);
       newTables.add(table);
@@ -107,7 +111,8 @@ function createdObjects(statements: Statement[]): Created[] {
       add('type', names ? qualifiedName(names) : relationName(ast.CompositeTypeStmt.typevar));
     } else if (ast.IndexStmt?.idxname) {
       const table = relationName(ast.IndexStmt.relation);
-      if (!newTables.has(table)) add('index', schemaPrefix(ast.IndexStmt.relation) + ast.IndexStmt.idxname, table);
+      const columns = (ast.IndexStmt.indexParams ?? []).map((p: AstNode) => p.IndexElem?.name).filter(Boolean);
+      if (!newTables.has(table)) add('index', schemaPrefix(ast.IndexStmt.relation) + ast.IndexStmt.idxname, table, columns);
     } else if (ast.ViewStmt && !ast.ViewStmt.replace) {
       add('view', relationName(ast.ViewStmt.view));
     } else if (ast.CreateTableAsStmt?.objtype === 'OBJECT_MATVIEW') {

@@ -691,6 +691,11 @@ function sequelizeColumn(name: string, spec: JsValue | undefined, ctx: LowerCont
   return parts.join(' ');
 }
 
+/** Sequelize's default index name: `Utils.underscore(<table>_<fields>)` (camelCase to snake_case). */
+function sequelizeIndexName(table: string, fields: string[]): string {
+  return `${table}_${fields.join('_')}`.replace(/([a-z\d])([A-Z])/g, '$1_$2').replace(/-/g, '_').toLowerCase();
+}
+
 const sequelizeLowerer: FrameworkLowerer = {
   framework: 'sequelize',
   lower(call, callee, ctx) {
@@ -724,14 +729,13 @@ const sequelizeLowerer: FrameworkLowerer = {
           const options = a[2] ?? (a[1]?.kind === 'object' ? a[1] : undefined);
           const fields = a[1]?.kind === 'array' ? a[1] : prop(options, 'fields');
           const columns = fields?.kind === 'array' ? fields.items.map((f) => ident(str(f) ?? need(prop(f, 'name'), 'index column'))) : [];
-          // Sequelize names an index `<table>_<fields>`, lower-cased (Utils.underscore).
-          const name = str(prop(options, 'name')) ?? `${need(a[0], 'table name')}_${columns.map((c) => c.replace(/"/g, '')).join('_')}`.toLowerCase();
+          const name = str(prop(options, 'name')) ?? sequelizeIndexName(need(a[0], 'table name'), columns.map((c) => c.replace(/"/g, '')));
           const where = prop(options, 'where');
           emit(`CREATE ${bool(prop(options, 'unique')) ? 'UNIQUE ' : ''}INDEX ${bool(prop(options, 'concurrently')) ? 'CONCURRENTLY ' : ''}${ident(name)} ON ${table(a[0])}${str(prop(options, 'using')) ? ` USING ${str(prop(options, 'using'))}` : ''} (${columns.join(', ')})${str(where) ? ` WHERE ${str(where)}` : ''}`);
           return;
         }
         case 'removeIndex': {
-          const name = str(a[1]) ?? `${need(a[0], 'table name')}_${(a[1]?.kind === 'array' ? a[1].items.map((i) => need(i, 'column')) : []).join('_')}`;
+          const name = str(a[1]) ?? sequelizeIndexName(need(a[0], 'table name'), a[1]?.kind === 'array' ? a[1].items.map((i) => need(i, 'column')) : []);
           emit(`DROP INDEX ${bool(prop(a[2], 'concurrently')) ? 'CONCURRENTLY ' : ''}${ident(name)}`);
           return;
         }
