@@ -37,7 +37,7 @@ CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
   messages: {
     refused: {
       message: '{{what}} cannot run inside a transaction block, and this one runs in a transaction: {{reason}}. The migration will fail.',
-      help: 'Run it outside a transaction: {{hint}}.',
+      help: 'To run it outside a transaction, {{hint}}.',
     },
   },
   create(context) {
