@@ -73,8 +73,10 @@ export interface DirectoryJobResult {
   unanalyzable: number;
   /** The same counts by layout (for the bench's coverage figures). */
   layouts: Record<string, LayoutCounts>;
-  /** Target files read. */
+  /** The files of the reported migrations (files that are not migrations, like a TS module beside them, are left out). */
   filesRead: string[];
+  /** Every target file read, migration or not. */
+  filesExamined: number;
   /** The files themselves, when the job ran in this thread (not portable). */
   files?: Map<string, SourceFile>;
 }
@@ -89,7 +91,8 @@ export function lintDirectoriesWith(job: DirectoryJob, rules: RuleModule[]): Dir
   const targets = new Set(job.targets);
   const files = new Map<string, SourceFile>();
   const placeholders = (job.config.config.placeholders ?? DEFAULT_PLACEHOLDERS).map((p) => new RegExp(p, 'g'));
-  const result: DirectoryJobResult = { findings: [], errors: [], migrations: 0, statements: 0, unanalyzable: 0, layouts: {}, filesRead: [] };
+  const result: DirectoryJobResult = { findings: [], errors: [], migrations: 0, statements: 0, unanalyzable: 0, layouts: {}, filesRead: [], filesExamined: 0 };
+  const migrationFiles = new Set<string>();
 
   for (const directory of job.directories) {
     const settings = settingsFor(job.config, directory.dir, job.cli);
@@ -112,6 +115,7 @@ export function lintDirectoriesWith(job: DirectoryJob, rules: RuleModule[]): Dir
     for (const finding of run.findings) result.findings.push({ ...finding, file: finding.file.path });
     result.errors.push(...run.errors);
     for (const migration of migrations.filter(isTarget)) {
+      for (const file of migration.files) migrationFiles.add(file.path);
       result.migrations++;
       const counts = (result.layouts[migration.layout] ??= { migrations: 0, statements: 0, unanalyzable: 0 });
       counts.migrations++;
@@ -125,7 +129,8 @@ export function lintDirectoriesWith(job: DirectoryJob, rules: RuleModule[]): Dir
       }
     }
   }
-  result.filesRead = [...files.keys()].filter((f) => targets.has(f));
+  result.filesRead = [...migrationFiles].filter((f) => targets.has(f));
+  result.filesExamined = [...files.keys()].filter((f) => targets.has(f)).length;
   result.files = files;
   return result;
 }

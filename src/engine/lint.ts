@@ -48,8 +48,10 @@ export interface LintResult {
   /** Internal errors; the CLI exits 2 when there are any. */
   errors: string[];
   rules: RuleModule[];
-  /** The files linted, relative to the working directory. */
+  /** The migration files linted, relative to the working directory. */
   filesLinted: string[];
+  /** Every file read, migration or not (a helper module beside TS migrations, a commented-out file). */
+  filesExamined?: number;
   /** Migrations, statements and unanalysable operations by layout. */
   layouts: Record<string, LayoutCounts>;
   /** migsafe trace: what each statement did on PostgreSQL. */
@@ -132,7 +134,6 @@ export function lintSync(request: LintRequest, rules: RuleModule[], loaded: Load
 
 function finishLint(request: LintRequest, prepared: PreparedRun, results: DirectoryJobResult[]): LintResult {
   const { cwd, rules, knownRules, loaded, contents } = prepared;
-  const job = prepared.job;
   const files = new Map<string, SourceFile>();
   const findings: Finding[] = [];
   const errors: string[] = [];
@@ -167,8 +168,8 @@ function finishLint(request: LintRequest, prepared: PreparedRun, results: Direct
     for (const filePath of result.filesRead) fileFor(filePath);
   }
 
-  const targetSet = new Set(job.targets);
-  const targetFiles = [...files.values()].filter((f) => targetSet.has(f.path));
+  const migrationFiles = new Set(results.flatMap((r) => r.filesRead));
+  const targetFiles = [...files.values()].filter((f) => migrationFiles.has(f.path));
   const unusedSeverity = request.rules?.['unused-suppression'] ?? loaded.config.rules?.['unused-suppression'];
   const kept = applySuppressions(
     findings,
@@ -183,6 +184,7 @@ function finishLint(request: LintRequest, prepared: PreparedRun, results: Direct
     errors,
     rules,
     filesLinted: targetFiles.map((f) => f.relPath),
+    filesExamined: results.reduce((n, r) => n + r.filesExamined, 0),
     layouts,
   };
 }

@@ -33,7 +33,7 @@ export interface FrameworkLowerer {
   lower(call: ts.CallExpression, callee: string, ctx: LowerContext): boolean;
 }
 
-const SCRIPT_MIGRATION = /\b(up|down)\b/;
+const SCRIPT_MIGRATION = /\b(up|down|run)\b/;
 
 export const scriptLayout: SqlLayout = {
   name: 'script',
@@ -59,6 +59,8 @@ function scriptKind(file: string): ts.ScriptKind {
 interface Halves {
   up?: ts.Node;
   down?: ts.Node;
+  /** A one-way data migration object (`{ type: "data", run: async ({ tx }) => ... }`, formbricks): no down by design. */
+  runOnly?: boolean;
   /** The class (TypeORM, MikroORM) or object the halves belong to, for transaction settings. */
   owner?: ts.Node;
 }
@@ -73,7 +75,8 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
   const lower = (fn: ts.Node, section: 'up' | 'down'): MigrationHalf => {
     const out = new StatementCollector(file, context.parseOptions);
     const param = firstParam(fn);
-    const transaction = transactionMode(framework, halves.owner, fn, file.text, ev);
+    // A run-only data migration gets a transaction client (`{ tx }`) from its runner.
+    const transaction = halves.runOnly && /\btx\b/.test(ev.text(fn).slice(0, 200)) ? 'wrapped' : transactionMode(framework, halves.owner, fn, file.text, ev);
     const walker = new ScriptWalker(ev, out, param, framework);
     const body = functionBody(fn);
     if (body) walker.walk(body, new Map(moduleScope));
@@ -92,7 +95,7 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
     directory,
     up: lower(halves.up, 'up'),
     down: halves.down ? lower(halves.down, 'down') : null,
-    downExpected: true,
+    downExpected: !halves.runOnly,
     files: [file],
   };
 }
@@ -107,6 +110,12 @@ function findHalves(tree: ts.SourceFile, ev: ScriptEvaluator): Halves {
     if (owner && (name === 'up' || name === 'down')) halves.owner ??= owner;
   };
   const fromObject = (object: ts.ObjectLiteralExpression) => {
+    const run = object.properties.find((p) => p.name && tsv.isIdentifier(p.name) && p.name.text === 'run');
+    const hasUp = object.properties.some((p) => p.name && tsv.isIdentifier(p.name) && p.name.text === 'up');
+    if (run && !hasUp) {
+      take('up', tsv.isPropertyAssignment(run) ? asFunction(run.initializer) : tsv.isMethodDeclaration(run) ? run : undefined, object);
+      halves.runOnly = true;
+    }
     for (const property of object.properties) {
       const name = property.name && tsv.isIdentifier(property.name) ? property.name.text : '';
       if (tsv.isMethodDeclaration(property)) take(name, property, object);
