@@ -44,7 +44,8 @@ export class ScriptEvaluator {
     if (tsv.isAwaitExpression(node)) return this.evaluate(node.expression, scope);
     if (tsv.isStringLiteral(node) || tsv.isNoSubstitutionTemplateLiteral(node)) return this.literal(node);
     if (tsv.isTemplateExpression(node)) return this.template(node, scope, false);
-    if (tsv.isTaggedTemplateExpression(node) && /(^|\.)sql$/.test(this.dotted(node.tag) ?? '')) {
+    if (tsv.isTaggedTemplateExpression(node) && /(^|\.)(sql|\$executeRaw|\$queryRaw)$/.test(this.dotted(node.tag) ?? '')) {
+      // A tagged template's substitutions are bound parameters (values), not text.
       return tsv.isNoSubstitutionTemplateLiteral(node.template) ? this.literal(node.template) : this.template(node.template, scope, true);
     }
     if (tsv.isNumericLiteral(node)) return { kind: 'num', value: Number(node.text), node };

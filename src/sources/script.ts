@@ -305,6 +305,11 @@ class ScriptWalker {
       return;
     }
     if (tsv.isCallExpression(node) && this.call(node, scope)) return;
+    // Prisma: prisma.$executeRaw`...` / tx.$queryRaw`...`
+    if (tsv.isTaggedTemplateExpression(node) && /\.\$(executeRaw|queryRaw)$/.test(this.ev.dotted(node.tag) ?? '')) {
+      this.raw(this.ev.evaluate(node, scope), node.template);
+      return;
+    }
     // Nested functions other than callbacks passed to calls are not migration code.
     if ((tsv.isFunctionDeclaration(node) || tsv.isClassDeclaration(node)) && node.parent && !tsv.isSourceFile(node.parent)) return;
     node.forEachChild((child) => this.walk(child, scope));
