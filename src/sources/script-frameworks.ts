@@ -352,7 +352,8 @@ function pgmDefault(value: JsValue, ctx: LowerContext): string {
 }
 
 function pgmNames(value: JsValue | undefined): string[] {
-  if (value?.kind === 'array') return value.items.map((i) => need(i, 'column name'));
+  // Index columns may be `{ name, sort, opclass }` objects.
+  if (value?.kind === 'array') return value.items.map((i) => (i.kind === 'object' ? need(prop(i, 'name'), 'column name') : need(i, 'column name')));
   if (value?.kind === 'object') return [...value.props.keys()];
   return [need(value, 'column name')];
 }
@@ -589,6 +590,18 @@ const kyselyLowerer: FrameworkLowerer = {
                 break;
             }
           }
+          return;
+        }
+        case 'createView': {
+          // The view's query is a Kysely builder; no rule looks inside it, so a placeholder stands for it.
+          const materialized = rest.some((c) => c.name === 'materialized');
+          const orReplace = rest.some((c) => c.name === 'orReplace');
+          ctx.out.emit(span, `CREATE ${orReplace ? 'OR REPLACE ' : ''}${materialized ? 'MATERIALIZED ' : ''}VIEW ${ident(need(arg(first, 0), 'view name'))} AS SELECT NULL`);
+          return;
+        }
+        case 'dropView': {
+          const materialized = rest.some((c) => c.name === 'materialized');
+          ctx.out.emit(span, `DROP ${materialized ? 'MATERIALIZED ' : ''}VIEW ${rest.some((c) => c.name === 'ifExists') ? 'IF EXISTS ' : ''}${ident(need(arg(first, 0), 'view name'))}${rest.some((c) => c.name === 'cascade') ? ' CASCADE' : ''}`);
           return;
         }
         case 'createType':
