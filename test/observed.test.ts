@@ -188,6 +188,20 @@ describe('verify', () => {
   });
 });
 
+describe('verify reads TS/JS migrations as far as they lower to SQL', () => {
+  it('round-trips knex migrations and names what a down leaves behind', async () => {
+    const dir = project({
+      'migrations/20240101_users.js': "exports.up = (knex) => knex.schema.createTable('users', (t) => { t.increments('id'); t.string('email'); });\nexports.down = (knex) => knex.schema.dropTable('users');\n",
+      'migrations/20240102_bio.js': "exports.up = (knex) => knex.schema.alterTable('users', (t) => { t.text('bio'); t.index(['email'], 'users_email_index'); });\nexports.down = (knex) => knex.schema.alterTable('users', (t) => { t.dropColumn('bio'); });\n",
+    });
+    const result = await observe('verify', dir);
+    expect(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.ruleId}: ${d.message}`)).toEqual([
+      'migrations/20240102_bio.js:2:verify-down-mismatch: up then down does not restore the schema: down leaves index users_email_index.',
+      'migrations/20240102_bio.js:1:verify-reapply-failed: After up and down, applying up again fails here: relation "users_email_index" already exists.',
+    ].sort());
+  });
+});
+
 describe('fixtures of observed rules: findings equal the -- expect: markers', async () => {
   const rules = (await loadRules()).filter((r) => r.observedBy);
   const observedIds = new Set(rules.map((r) => r.id));

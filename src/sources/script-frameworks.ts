@@ -27,10 +27,15 @@ function attempt(ctx: LowerContext, node: ts.Node, step: () => void): true {
   return true;
 }
 
+function isSqlTemplate(node: ts.Node): boolean {
+  return tsv.isTaggedTemplateExpression(node) || (!!node.parent && tsv.isTaggedTemplateExpression(node.parent));
+}
+
 /** A default value given as JS: a string is a literal, `knex.fn.now()`/`sql\`now()\``/`knex.raw('x')` raw SQL. */
 function defaultSql(value: JsValue | undefined, ctx: LowerContext): string {
   if (!value) throw new Unlowerable('a default migsafe cannot read');
-  if (value.kind === 'str') return tsv.isTaggedTemplateExpression(value.node) ? value.value : literal(value.value);
+  // `sql\`now()\`` (Kysely, slonik) is raw SQL; a plain string is a literal.
+  if (value.kind === 'str') return isSqlTemplate(value.node) ? value.value : literal(value.value);
   if (value.kind === 'num') return String(value.value);
   if (value.kind === 'bool') return String(value.value);
   if (value.kind === 'null') return 'NULL';
