@@ -44,7 +44,13 @@ function defaultSql(value: JsValue | undefined, ctx: LowerContext): string {
   if (tsv.isCallExpression(node)) {
     const callee = ctx.ev.dotted(node.expression) ?? '';
     if (/fn\.now$/.test(callee)) return 'now()';
-    if (/(^|\.)(raw|literal|fn)$/.test(callee) && node.arguments[0]) {
+    // knex.fn.uuid() is gen_random_uuid() on PostgreSQL; Sequelize.fn('name', ...) a function call.
+    if (/fn\.uuid$/.test(callee)) return 'gen_random_uuid()';
+    if (/(^|\.)fn$/.test(callee) && node.arguments[0]) {
+      const name = ctx.ev.evaluate(node.arguments[0], ctx.scope);
+      if (name.kind === 'str') return `${name.value}()`;
+    }
+    if (/(^|\.)(raw|literal)$/.test(callee) && node.arguments[0]) {
       const inner = ctx.ev.evaluate(node.arguments[0], ctx.scope);
       if (inner.kind === 'str') return inner.value;
     }
