@@ -1,5 +1,6 @@
-// The per-directory work of a run (read with the layout, replay, run the rules), with inputs and
-// outputs that could cross a worker thread (see runJobs).
+// The per-directory work of a run: read each directory with its layout, replay it, run the rules.
+// One thread: splitting the directories between the main thread and a worker thread was measured
+// no faster on this project's 2-core machines (1.31 s both ways over the corpus).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadModule } from 'libpg-query';
@@ -55,9 +56,6 @@ export function readDirectory(
   return migrations;
 }
 
-/** A finding whose file is named by its absolute path. */
-export type PortableFinding = Omit<Finding, 'file'> & { file: string };
-
 export interface LayoutCounts {
   migrations: number;
   statements: number;
@@ -65,7 +63,7 @@ export interface LayoutCounts {
 }
 
 export interface DirectoryJobResult {
-  findings: PortableFinding[];
+  findings: Finding[];
   errors: string[];
   migrations: number;
   statements: number;
@@ -74,11 +72,9 @@ export interface DirectoryJobResult {
   /** The same counts by layout (for the bench's coverage figures). */
   layouts: Record<string, LayoutCounts>;
   /** The files of the reported migrations (files that are not migrations, like a TS module beside them, are left out). */
-  filesRead: string[];
+  migrationFiles: SourceFile[];
   /** Every target file read, migration or not. */
   filesExamined: number;
-  /** The files themselves, when the job ran in this thread (not portable). */
-  files?: Map<string, SourceFile>;
 }
 
 export async function lintDirectories(job: DirectoryJob): Promise<DirectoryJobResult> {
@@ -91,8 +87,8 @@ export function lintDirectoriesWith(job: DirectoryJob, rules: RuleModule[]): Dir
   const targets = new Set(job.targets);
   const files = new Map<string, SourceFile>();
   const placeholders = (job.config.config.placeholders ?? DEFAULT_PLACEHOLDERS).map((p) => new RegExp(p, 'g'));
-  const result: DirectoryJobResult = { findings: [], errors: [], migrations: 0, statements: 0, unanalyzable: 0, layouts: {}, filesRead: [], filesExamined: 0 };
-  const migrationFiles = new Set<string>();
+  const result: DirectoryJobResult = { findings: [], errors: [], migrations: 0, statements: 0, unanalyzable: 0, layouts: {}, migrationFiles: [], filesExamined: 0 };
+  const migrationFiles = new Set<SourceFile>();
 
   for (const directory of job.directories) {
     const settings = settingsFor(job.config, directory.dir, job.cli);
@@ -112,10 +108,10 @@ export function lintDirectoriesWith(job: DirectoryJob, rules: RuleModule[]): Dir
       isTarget,
       targetsUndeployed: job.targetsUndeployed,
     });
-    for (const finding of run.findings) result.findings.push({ ...finding, file: finding.file.path });
+    result.findings.push(...run.findings);
     result.errors.push(...run.errors);
     for (const migration of migrations.filter(isTarget)) {
-      for (const file of migration.files) migrationFiles.add(file.path);
+      for (const file of migration.files) migrationFiles.add(file);
       result.migrations++;
       const counts = (result.layouts[migration.layout] ??= { migrations: 0, statements: 0, unanalyzable: 0 });
       counts.migrations++;
@@ -129,18 +125,7 @@ export function lintDirectoriesWith(job: DirectoryJob, rules: RuleModule[]): Dir
       }
     }
   }
-  result.filesRead = [...migrationFiles].filter((f) => targets.has(f));
+  result.migrationFiles = [...migrationFiles].filter((f) => targets.has(f.path));
   result.filesExamined = [...files.keys()].filter((f) => targets.has(f)).length;
-  result.files = files;
   return result;
-}
-
-/**
- * Runs the job. One thread: on this project's 2-core machines, splitting the directories between
- * the main thread and a worker thread was measured no faster (1.31 s both ways over the corpus),
- * as the two threads slow each other down (allocation-heavy AST work, shared GC). The job's inputs
- * and outputs stay portable so that a machine where threads pay can split it.
- */
-export async function runJobs(job: DirectoryJob): Promise<DirectoryJobResult[]> {
-  return [await lintDirectories(job)];
 }

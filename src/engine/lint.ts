@@ -2,13 +2,13 @@
 import path from 'node:path';
 import { discover, isMigrationFile } from '../discover/discover.js';
 import { changedSince, stagedFiles } from '../discover/git.js';
-import { makeSourceFile, positionAt, readSourceFile } from '../sources/source-file.js';
+import { positionAt } from '../sources/source-file.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config.js';
-import { lintDirectoriesWith, runJobs, type DirectoryJob, type DirectoryJobResult, type LayoutCounts } from './lint-directories.js';
+import { lintDirectories, lintDirectoriesWith, type DirectoryJob, type DirectoryJobResult, type LayoutCounts } from './lint-directories.js';
 import type { RuleModule } from './rule.js';
 import { loadRules } from './rules-registry.js';
 import { applySuppressions } from './suppressions.js';
-import type { Diagnostic, Finding, Severity, SourceFile, TracedStatement } from './types.js';
+import type { Diagnostic, Finding, Severity, TracedStatement } from './types.js';
 
 export interface LintRequest {
   paths: string[];
@@ -66,7 +66,6 @@ export interface PreparedRun {
   knownRules: Set<string>;
   loaded: LoadedConfig;
   job: DirectoryJob;
-  contents: Map<string, string>;
 }
 
 /** Rules, config, the changed files and discovery: everything before the directories are read. */
@@ -115,12 +114,12 @@ export function prepareRunWith(request: LintRequest, rules: RuleModule[], loaded
     contents: Object.fromEntries(contents),
     targetsUndeployed: changeOnly,
   };
-  return { cwd, rules, knownRules, loaded, job, contents };
+  return { cwd, rules, knownRules, loaded, job };
 }
 
 export async function lint(request: LintRequest): Promise<LintResult> {
   const prepared = await prepareRun(request);
-  return finishLint(request, prepared, await runJobs(prepared.job));
+  return finishLint(request, prepared, await lintDirectories(prepared.job));
 }
 
 /**
@@ -129,50 +128,15 @@ export async function lint(request: LintRequest): Promise<LintResult> {
  */
 export function lintSync(request: LintRequest, rules: RuleModule[], loaded: LoadedConfig): LintResult {
   const prepared = prepareRunWith(request, rules, loaded);
-  return finishLint(request, prepared, [lintDirectoriesWith(prepared.job, rules)]);
+  return finishLint(request, prepared, lintDirectoriesWith(prepared.job, rules));
 }
 
-function finishLint(request: LintRequest, prepared: PreparedRun, results: DirectoryJobResult[]): LintResult {
-  const { cwd, rules, knownRules, loaded, contents } = prepared;
-  const files = new Map<string, SourceFile>();
-  const findings: Finding[] = [];
-  const errors: string[] = [];
-  let migrationCount = 0;
-  let statements = 0;
-  let unanalyzable = 0;
-  const layouts: Record<string, LayoutCounts> = {};
-  for (const result of results) {
-    for (const [filePath, file] of result.files ?? []) files.set(filePath, file);
-    errors.push(...result.errors);
-    migrationCount += result.migrations;
-    statements += result.statements;
-    unanalyzable += result.unanalyzable;
-    for (const [layout, counts] of Object.entries(result.layouts)) {
-      const total = (layouts[layout] ??= { migrations: 0, statements: 0, unanalyzable: 0 });
-      total.migrations += counts.migrations;
-      total.statements += counts.statements;
-      total.unanalyzable += counts.unanalyzable;
-    }
-  }
-  const fileFor = (filePath: string): SourceFile => {
-    let file = files.get(filePath);
-    if (!file) {
-      const text = contents.get(filePath);
-      file = text !== undefined ? makeSourceFile(filePath, text, cwd) : readSourceFile(filePath, cwd);
-      files.set(filePath, file);
-    }
-    return file;
-  };
-  for (const result of results) {
-    for (const finding of result.findings) findings.push({ ...finding, file: fileFor(finding.file) });
-    for (const filePath of result.filesRead) fileFor(filePath);
-  }
-
-  const migrationFiles = new Set(results.flatMap((r) => r.filesRead));
-  const targetFiles = [...files.values()].filter((f) => migrationFiles.has(f.path));
+function finishLint(request: LintRequest, prepared: PreparedRun, result: DirectoryJobResult): LintResult {
+  const { rules, knownRules, loaded } = prepared;
+  const targetFiles = result.migrationFiles;
   const unusedSeverity = request.rules?.['unused-suppression'] ?? loaded.config.rules?.['unused-suppression'];
   const kept = applySuppressions(
-    findings,
+    result.findings,
     targetFiles,
     knownRules,
     normaliseUnused(unusedSeverity, rules.find((r) => r.id === 'unused-suppression')?.severity ?? 'warning'),
@@ -180,12 +144,12 @@ function finishLint(request: LintRequest, prepared: PreparedRun, results: Direct
   const diagnostics = kept.map(toDiagnostic).sort(compareDiagnostics);
   return {
     diagnostics,
-    summary: summarize(diagnostics, { files: targetFiles.length, migrations: migrationCount, statements, unanalyzable }),
-    errors,
+    summary: summarize(diagnostics, { files: targetFiles.length, migrations: result.migrations, statements: result.statements, unanalyzable: result.unanalyzable }),
+    errors: result.errors,
     rules,
     filesLinted: targetFiles.map((f) => f.relPath),
-    filesExamined: results.reduce((n, r) => n + r.filesExamined, 0),
-    layouts,
+    filesExamined: result.filesExamined,
+    layouts: result.layouts,
   };
 }
 
