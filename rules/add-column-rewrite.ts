@@ -1,10 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
 import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
 import { typeRef } from '../src/engine/ast.js';
-import { volatileDefaultReason } from '../src/engine/postgres-facts.js';
+import { SERIAL_TYPES, volatileDefaultReason } from '../src/engine/postgres-facts.js';
 
-// The parser's names for the serial pseudo-types, and how migrations spell them.
-const SERIAL_TYPES = new Map([['serial2', 'smallserial'], ['serial4', 'serial'], ['serial8', 'bigserial']]);
 
 export default defineRule({
   id: 'add-column-rewrite',

@@ -1,9 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
 import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
 import { typeRef } from '../src/engine/ast.js';
+import { SERIAL_TYPES } from '../src/engine/postgres-facts.js';
 
-// serial columns fill themselves from a sequence (the parser spells them serial2/4/8).
-const SERIAL_TYPES = new Set(['serial2', 'serial4', 'serial8']);
 
 export default defineRule({
   id: 'not-null-without-default',

@@ -4,6 +4,7 @@ import { discover, isMigrationFile } from '../discover/discover.js';
 import { changedSince, stagedFiles } from '../discover/git.js';
 import { positionAt } from '../sources/source-file.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config.js';
+import { normaliseSeverity } from './config-settings.js';
 import { lintDirectories, lintDirectoriesWith, type DirectoryJob, type DirectoryJobResult, type LayoutCounts } from './lint-directories.js';
 import type { RuleModule } from './rule.js';
 import { loadRules } from './rules-registry.js';
@@ -134,13 +135,12 @@ export function lintSync(request: LintRequest, rules: RuleModule[], loaded: Load
 function finishLint(request: LintRequest, prepared: PreparedRun, result: DirectoryJobResult): LintResult {
   const { rules, knownRules, loaded } = prepared;
   const targetFiles = result.migrationFiles;
-  const unusedSeverity = request.rules?.['unused-suppression'] ?? loaded.config.rules?.['unused-suppression'];
-  const kept = applySuppressions(
-    result.findings,
-    targetFiles,
-    knownRules,
-    normaliseUnused(unusedSeverity, rules.find((r) => r.id === 'unused-suppression')?.severity ?? 'warning'),
-  );
+  // Suppressions span directories, so this one severity comes from the top-level config and the CLI.
+  const configured = loaded.config.rules?.['unused-suppression'];
+  const unusedSeverity =
+    request.rules?.['unused-suppression'] ??
+    (configured ? normaliseSeverity(Array.isArray(configured) ? configured[0] : configured) : rules.find((r) => r.id === 'unused-suppression')?.severity ?? 'warning');
+  const kept = applySuppressions(result.findings, targetFiles, knownRules, unusedSeverity);
   const diagnostics = kept.map(toDiagnostic).sort(compareDiagnostics);
   return {
     diagnostics,
@@ -161,13 +161,6 @@ export function summarize(diagnostics: Diagnostic[], read: Pick<LintSummary, 'fi
     warnings: diagnostics.filter((d) => d.severity === 'warning').length,
     infos: diagnostics.filter((d) => d.severity === 'info').length,
   };
-}
-
-function normaliseUnused(setting: unknown, fallback: Severity): Severity | 'off' {
-  const value = Array.isArray(setting) ? setting[0] : setting;
-  if (value === 'warn') return 'warning';
-  if (value === 'error' || value === 'warning' || value === 'info' || value === 'off') return value;
-  return fallback;
 }
 
 export function toDiagnostic(finding: Finding): Diagnostic {

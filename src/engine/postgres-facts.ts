@@ -271,6 +271,13 @@ export function volatileDefaultReason(expr: AstNode | undefined): string | null 
   return reason;
 }
 
+/** The parser's names for the serial pseudo-types (which fill a column from a sequence), and how migrations spell them. */
+export const SERIAL_TYPES = new Map([
+  ['serial2', 'smallserial'],
+  ['serial4', 'serial'],
+  ['serial8', 'bigserial'],
+]);
+
 export interface TypeChangeVerdict {
   rewrites: boolean;
   /** True when the old type is not known, so the verdict is a possibility. */

@@ -38,11 +38,6 @@ export interface EngineResult {
   errors: string[];
 }
 
-const TRANSACTION_REASON: Record<string, string> = {
-  wrapped: 'the runner runs this migration in a transaction',
-  implicit: 'the file is sent as one multi-statement query, which PostgreSQL runs as one implicit transaction',
-};
-
 export function runRules(migrations: Migration[], rules: RuleModule[], options: EngineOptions): EngineResult {
   const findings: Finding[] = [];
   const errors: string[] = [];
@@ -195,7 +190,7 @@ function transactionReasonOf(half: MigrationHalf, statement: Statement, transact
   // Where the runner opens no transaction, only an explicit BEGIN can have opened this one.
   if (half.transaction === 'none') return 'it follows an explicit BEGIN';
   if (half.transaction === 'wrapped') return wrappedReason(layout);
-  return TRANSACTION_REASON[half.transaction] ?? 'it runs in a transaction';
+  return 'the file is sent as one multi-statement query, which PostgreSQL runs as one implicit transaction';
 }
 
 /** SET [LOCAL] lock_timeout, RESET lock_timeout, or set_config('lock_timeout', ...). */

@@ -10,7 +10,7 @@ import { parser } from '@lezer/python';
 import type { Migration, MigrationHalf, SourceFile, Statement } from '../engine/types.js';
 import type { ReadContext, SqlLayout } from './layout.js';
 import { boolOf, describeUnknown, PythonEvaluator, stringOf, type PyValue, type Scope } from './python-values.js';
-import { StatementCollector } from './lowered.js';
+import { quoteLiteral, quoteName, StatementCollector } from './lowered.js';
 
 const REVISION_FILE = /^\s*down_revision\b/m;
 
@@ -438,16 +438,12 @@ function listOf(value: PyValue | undefined): PyValue[] {
   throw new Unanalyzable(`a column list given as ${describeUnknown(value)}`);
 }
 
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+// Alembic passes names and schemas apart: each name is one identifier.
+const ident = quoteName;
+const literal = quoteLiteral;
 
 function qualified(name: string, schema: string | null): string {
   return schema ? `${ident(schema)}.${ident(name)}` : ident(name);
-}
-
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 /** A SQL expression from `sa.text("...")`, a string (Alembic sends it verbatim), or a literal. */

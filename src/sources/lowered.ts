@@ -4,6 +4,21 @@
 import type { SourceFile, Span, Statement } from '../engine/types.js';
 import { parseSqlChunk, type ParseOptions } from './sql-statements.js';
 
+/** One quoted identifier. */
+export function quoteName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A quoted identifier; a dotted name (`schema.table`) is quoted part by part. */
+export function quoteIdent(name: string): string {
+  return name.split('.').map(quoteName).join('.');
+}
+
+/** A quoted SQL string literal. */
+export function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
 export class StatementCollector {
   readonly statements: Statement[] = [];
   /** Statements pushed now run outside the migration's transaction (Alembic autocommit_block). */

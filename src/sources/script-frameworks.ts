@@ -4,9 +4,10 @@ import type ts from 'typescript';
 import { tsv } from './typescript-lazy.js';
 import type { FrameworkLowerer, LowerContext } from './script.js';
 import { bool, prop, str, type JsValue } from './script-values.js';
+import { quoteIdent, quoteLiteral } from './lowered.js';
 
-const ident = (name: string) => name.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const ident = quoteIdent;
+const literal = quoteLiteral;
 
 class Unlowerable extends Error {}
 
