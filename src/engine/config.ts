@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { cosmiconfig, cosmiconfigSync } from 'cosmiconfig';
+import { cosmiconfig, cosmiconfigSync, type CosmiconfigResult } from 'cosmiconfig';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { MigsafeConfig } from './config-settings.js';
 
@@ -28,18 +28,13 @@ const SEARCH_PLACES = [
 
 export async function loadConfig(cwd: string, explicitPath?: string): Promise<LoadedConfig> {
   const explorer = cosmiconfig('migsafe', { searchPlaces: SEARCH_PLACES, searchStrategy: 'global', cache: false });
-  let result;
+  let result: CosmiconfigResult;
   try {
     result = explicitPath ? await explorer.load(path.resolve(cwd, explicitPath)) : await explorer.search(cwd);
   } catch (error) {
     throw new ConfigError(`cannot read config${explicitPath ? ` ${explicitPath}` : ''}: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (!result || result.isEmpty) {
-    return { config: {}, filepath: result?.filepath ?? null, base: result ? path.dirname(result.filepath) : cwd };
-  }
-  const config = (result.config?.default ?? result.config) as MigsafeConfig;
-  validateConfig(config, path.relative(cwd, result.filepath) || result.filepath);
-  return { config, filepath: result.filepath, base: path.dirname(result.filepath) };
+  return loadedFrom(result, cwd);
 }
 
 /** loadConfig, synchronously (ESLint rules), searching up from `searchFrom`. */
@@ -52,15 +47,22 @@ export function loadConfigSync(searchFrom: string, explicitPath?: string): Loade
     // has no loader for .mjs of its own.
     loaders: { '.mjs': (filepath: string) => createRequire(filepath)(filepath) },
   });
-  let result;
+  let result: CosmiconfigResult;
   try {
     result = explicitPath ? explorer.load(path.resolve(searchFrom, explicitPath)) : explorer.search(searchFrom);
   } catch (error) {
-    throw new ConfigError(`cannot read config: ${(error as Error).message.split('\n')[0]}`);
+    throw new ConfigError(`cannot read config${explicitPath ? ` ${explicitPath}` : ''}: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (!result || result.isEmpty) return { config: {}, filepath: result?.filepath ?? null, base: result ? path.dirname(result.filepath) : searchFrom };
+  return loadedFrom(result, searchFrom);
+}
+
+/** The config cosmiconfig found (or the empty one), validated. */
+function loadedFrom(result: CosmiconfigResult, searchFrom: string): LoadedConfig {
+  if (!result || result.isEmpty) {
+    return { config: {}, filepath: result?.filepath ?? null, base: result ? path.dirname(result.filepath) : searchFrom };
+  }
   const config = (result.config?.default ?? result.config) as MigsafeConfig;
-  validateConfig(config, result.filepath);
+  validateConfig(config, path.relative(searchFrom, result.filepath) || result.filepath);
   return { config, filepath: result.filepath, base: path.dirname(result.filepath) };
 }
 
