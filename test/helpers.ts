@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,14 +39,48 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd?: string; input?: string } = {}): CliRun {
+const cliEnv = () => ({ ...process.env, NO_COLOR: '1', FORCE_COLOR: '' });
+
+/** Runs the CLI as a user would; a run that does not end within `timeoutMs` is killed (status -1). */
+export function runCli(args: string[], options: { cwd?: string; input?: string; timeoutMs?: number } = {}): CliRun {
   const result = spawnSync(process.execPath, [path.join(repoRoot, 'bin/migsafe.js'), ...args], {
     cwd: options.cwd ?? repoRoot,
     input: options.input,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+    env: cliEnv(),
+    timeout: options.timeoutMs ?? 120_000,
+    killSignal: 'SIGKILL',
   });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The CLI as a child process the test can signal; `done` resolves when it exits. */
+export function startCli(args: string[], options: { cwd?: string } = {}): { child: ChildProcess; done: Promise<CliRun & { signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/migsafe.js'), ...args], { cwd: options.cwd ?? repoRoot, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const done = new Promise<CliRun & { signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ status: code ?? -1, signal, stdout, stderr })));
+  return { child, done };
+}
+
+/**
+ * The local PostgreSQL server that the developers' machines and CI run (127.0.0.1:5432, trust
+ * auth); tests that need it skip, and say so, where none answers.
+ */
+export const SERVER_URL = process.env.MIGSAFE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export async function serverAnswers(): Promise<boolean> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: SERVER_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Writes an example as dbmate migrations (explicit about transactions and down halves). */

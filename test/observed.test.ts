@@ -11,7 +11,7 @@ import type { RuleExample } from '../src/engine/rule.js';
 import { openPglite, type Database } from '../src/trace/database.js';
 import { runObserved } from '../src/trace/run.js';
 import fg from 'fast-glob';
-import { emptyConfig, expectedFindings, fixturesDir, runCli, writeExample, tempProject } from './helpers.js';
+import { emptyConfig, expectedFindings, fixturesDir, runCli, SERVER_URL, serverAnswers, writeExample, tempProject } from './helpers.js';
 
 let db: Database;
 beforeAll(async () => {
@@ -202,12 +202,16 @@ describe('verify reads TS/JS migrations as far as they lower to SQL', () => {
   });
 });
 
+// server-effect-refused is about a server: the same refusals run on PGlite told it is one (the
+// server's own behaviour is tested against the local server below).
+const databaseFor = (ruleId: string): Database => (ruleId === 'server-effect-refused' ? { ...db, onServer: true } : db);
+
 describe('fixtures of observed rules: findings equal the -- expect: markers', async () => {
   const rules = (await loadRules()).filter((r) => r.observedBy);
   const observedIds = new Set(rules.map((r) => r.id));
   it.each(rules.flatMap((r) => ['invalid', 'valid'].map((kind) => [r.id, kind, r.observedBy!] as const)))('%s %s', async (id, kind, command) => {
     const dir = path.join(fixturesDir, 'rules', id, kind);
-    const result = await runObserved(command, { paths: ['.'], cwd: dir, config: emptyConfig(dir), database: db, seedRows: id === 'verify-data-loss' ? 3 : 0 });
+    const result = await runObserved(command, { paths: ['.'], cwd: dir, config: emptyConfig(dir), database: databaseFor(id), seedRows: id === 'verify-data-loss' ? 3 : 0 });
     expect(result.errors).toEqual([]);
     const actual = result.diagnostics.filter((d) => observedIds.has(d.ruleId)).map((d) => `${d.file}:${d.line}:${d.ruleId}`).sort();
     const expected = fg
@@ -229,10 +233,26 @@ describe('rule docs examples of observed rules', async () => {
     const rule = rules.find((r) => r.id === id)!;
     const dir = path.join(scratch, `${id}-${kind}-${i}`);
     writeExample(example, dir);
-    const result = await runObserved(rule.observedBy!, { paths: ['.'], cwd: dir, config: emptyConfig(dir), database: db, seedRows: rule.id === 'verify-data-loss' ? 2 : 0 });
+    const result = await runObserved(rule.observedBy!, { paths: ['.'], cwd: dir, config: emptyConfig(dir), database: databaseFor(rule.id), seedRows: rule.id === 'verify-data-loss' ? 2 : 0 });
     const ids = result.diagnostics.filter((d) => d.file.endsWith('0100_example.sql')).map((d) => d.ruleId);
     if (kind === 'invalid') expect(ids).toContain(id);
     else expect(ids).not.toContain(id);
+  });
+});
+
+describe('statements no runner here can feed', () => {
+  it('COPY ... FROM STDIN and COPY ... PROGRAM are not run on PGlite (they would block it): skipped with the reason, the rest runs', async () => {
+    const dir = project({
+      'db/0001.sql': 'CREATE TABLE t (a int);\n',
+      'db/0002.sql': "SELECT 1;\nCOPY t FROM STDIN;\nCOPY t TO PROGRAM 'cat > /dev/null';\nCOPY t FROM PROGRAM 'echo 1';\nALTER TABLE t ADD COLUMN b int;\n",
+    });
+    const result = await observe('trace', dir);
+    expect(result.diagnostics.map((d) => `${d.line}:${d.ruleId}: ${d.message}`)).toEqual([
+      '2:migration-skipped: migsafe did not run this statement: COPY ... FROM STDIN reads its rows from the client that sends the migration (psql), and no runner here sends them.',
+      '3:migration-skipped: migsafe did not run this statement: COPY ... PROGRAM runs a shell command on the database server, which the embedded PostgreSQL does not have.',
+      '4:migration-skipped: migsafe did not run this statement: COPY ... PROGRAM runs a shell command on the database server, which the embedded PostgreSQL does not have.',
+      '5:trace-missing-lock-timeout: This statement took AccessExclusiveLock on t with lock_timeout = 0: it would have waited behind any running transaction, queueing every query on the table.',
+    ]);
   });
 });
 
@@ -250,18 +270,6 @@ describe('CLI', () => {
 
 // A real PostgreSQL server, where one answers (CI and the developers' machines run one on
 // 127.0.0.1:5432); elsewhere these tests are skipped, and say so.
-const SERVER_URL = process.env.MIGSAFE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-async function serverAnswers(): Promise<boolean> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: SERVER_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 const server = await serverAnswers();
 if (!server) console.warn(`skipped: --database-url tests (no PostgreSQL server answers at ${SERVER_URL}; set MIGSAFE_TEST_DATABASE_URL)`);
 
@@ -275,7 +283,7 @@ describe.skipIf(!server)('--database-url (a real server)', () => {
     });
     const run = runCli(['verify', 'db', '--database-url', SERVER_URL, '--format', 'json'], { cwd: dir });
     const output = JSON.parse(run.stdout);
-    expect(output.database).toMatch(/^PostgreSQL \d+.*throwaway database migsafe_[0-9a-f]{12}\)$/);
+    expect(output.database).toMatch(/^PostgreSQL \d+.*throwaway database (migsafe_[0-9a-f]{12}), as role \1\)$/);
     const pglite = await observe('verify', dir);
     expect(output.findings.map((f: { file: string; line: number; ruleId: string; message: string }) => `${f.file}:${f.line}:${f.ruleId}:${f.message}`)).toEqual(
       pglite.diagnostics.map((d) => `${d.file}:${d.line}:${d.ruleId}:${d.message}`),

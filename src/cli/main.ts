@@ -69,11 +69,13 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const command = selection(program.command(name).description(description))
       .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(reporters)).default('text'))
       .option('-o, --output <file>', 'write the report to a file instead of stdout')
-      .option('--database-url <url>', 'run on this PostgreSQL server (in a throwaway database) instead of the embedded PGlite')
+      .option('--database-url <url>', 'run on this PostgreSQL server (in a throwaway database, as a role created for the run) instead of the embedded PGlite')
+      .option('--unsafe-allow-server-wide-effects', 'with --database-url: also run statements that change the whole server (roles, settings, other databases, COPY ... PROGRAM), as the URL\'s user')
       .addOption(new Option('--fail-on <severity>', 'the least severity that makes the exit code 1').choices(['error', 'warning', 'info', 'never']).default('error'))
       .option('--no-color', 'no colours (colours are used only on a terminal)');
     if (name === 'verify') command.option('--seed-rows <n>', 'insert N generated rows into every table before each migration', parseInteger('--seed-rows'));
-    command.action(async (paths: string[], options: LintOptions & { databaseUrl?: string; seedRows?: number }) => {
+    command.action(async (paths: string[], options: LintOptions & { databaseUrl?: string; seedRows?: number; unsafeAllowServerWideEffects?: boolean }) => {
+      if (options.unsafeAllowServerWideEffects && !options.databaseUrl) throw new UsageError('--unsafe-allow-server-wide-effects goes with --database-url');
       const { runObserved } = await import('../trace/run.js');
       const result = await runObserved(name, {
         paths,
@@ -83,6 +85,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
         changedSince: options.changedSince,
         staged: options.staged,
         databaseUrl: options.databaseUrl,
+        allowServerWide: options.unsafeAllowServerWideEffects,
+        log: (line) => io.stderr.write(`migsafe: ${line}\n`),
         seedRows: options.seedRows,
       });
       exitCode = report(result, options, io);
@@ -126,7 +130,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     if (error instanceof CommanderError) {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
     }
-    const known = error instanceof UsageError || error instanceof ConfigError;
+    const known = error instanceof UsageError || error instanceof ConfigError || (error as { userFacing?: boolean })?.userFacing === true;
     io.stderr.write(`migsafe: ${known ? (error as Error).message : `internal error: ${(error as Error).message}`}\n`);
     if (debug && !known) io.stderr.write(`${(error as Error).stack}\n`);
     return 2;

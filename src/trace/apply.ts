@@ -3,6 +3,7 @@
 import { assignTransactions } from '../engine/transactions.js';
 import { refusesTransactionBlock } from '../engine/postgres-facts.js';
 import type { MigrationHalf, Statement } from '../engine/types.js';
+import { refusals } from './containment.js';
 import { postgresError, type Database, type PostgresError } from './database.js';
 
 export interface StatementStep {
@@ -13,10 +14,18 @@ export interface StatementStep {
   transactionId: number | null;
 }
 
+/** A statement that was not run, and why. */
+export interface NotRun {
+  statement: Statement;
+  reason: string;
+  /** Refused for its effects beyond the throwaway database (reported as server-effect-refused). */
+  serverWide: boolean;
+}
+
 export interface HalfOutcome {
   failed?: { statement: Statement; error: PostgresError };
-  /** Operations that could not be lowered to SQL, so were not run. */
-  skipped: Statement[];
+  /** Operations that could not be lowered to SQL, and statements refused where the half ran. */
+  skipped: NotRun[];
 }
 
 /**
@@ -28,6 +37,7 @@ export async function applyHalf(db: Database, half: MigrationHalf, observe?: (st
   const top = half.statements.filter((s) => s.origin !== 'function-body');
   const ids = assignTransactions(half, half.statements.filter((s) => s.origin === 'top').length);
   const outcome: HalfOutcome = { skipped: [] };
+  const refused = refusals(half.statements, db.onServer, db.allowServerWide);
   let inTransaction = false;
   let runnerOpened = false;
   let runnerId: number | null = null;
@@ -35,7 +45,12 @@ export async function applyHalf(db: Database, half: MigrationHalf, observe?: (st
     const statement = half.statements[index]!;
     if (statement.origin !== 'top' || !top.includes(statement)) continue;
     if (statement.unanalyzable !== undefined) {
-      outcome.skipped.push(statement);
+      outcome.skipped.push({ statement, reason: `migsafe could not run this operation: ${statement.unanalyzable}`, serverWide: false });
+      continue;
+    }
+    const refusal = refused.get(statement);
+    if (refusal) {
+      outcome.skipped.push({ statement, reason: `migsafe did not run this statement: ${refusal.reason}`, serverWide: refusal.serverWide });
       continue;
     }
     const id = ids[index] ?? null;
@@ -80,12 +95,22 @@ export async function applyHalf(db: Database, half: MigrationHalf, observe?: (st
   return outcome;
 }
 
-/** Errors that mean "PGlite (or this server) lacks something", not "the migration is wrong". */
-export function unsupportedReason(error: PostgresError): string | null {
+/**
+ * Errors that mean "PGlite (or this server, or the run role) lacks something", not "the migration
+ * is wrong": the reason, with where it comes from.
+ */
+export function unsupportedReason(error: PostgresError, db: Pick<Database, 'onServer'>): string | null {
+  const reason = unsupportedError(error);
+  if (!reason) return null;
+  if (!db.onServer) return `${reason} (the embedded PostgreSQL lacks it; use --database-url for your server)`;
+  return /permission denied|must be|SET ROLE/i.test(reason) ? `${reason} (migsafe runs migrations as a role created for the run, with no server-wide privileges)` : `${reason} (the server lacks it)`;
+}
+
+function unsupportedError(error: PostgresError): string | null {
   if (/extension ".*" is not available|could not open extension control file/i.test(error.message)) return error.message;
   if (/role ".*" does not exist/i.test(error.message)) return error.message;
   if (/tablespace ".*" does not exist/i.test(error.message)) return error.message;
-  if (/permission denied|must be (superuser|owner)/i.test(error.message)) return error.message;
+  if (/permission denied|must be (superuser|owner|a member of role|able to SET ROLE)/i.test(error.message)) return error.message;
   if (/(language|text search configuration|collation) ".*" does not exist/i.test(error.message)) return error.message;
   return null;
 }

@@ -1,6 +1,5 @@
 // Where trace and verify run migrations: an embedded PostgreSQL 18 (PGlite, WASM: nothing to
-// install), or a real server through `pg` in a throwaway database migsafe creates and drops.
-import { randomBytes } from 'node:crypto';
+// install), or a real server (server.ts).
 import type { Extensions } from '@electric-sql/pglite';
 
 export interface Database {
@@ -12,6 +11,10 @@ export interface Database {
   close(): Promise<void>;
   /** "PGlite (PostgreSQL 18.x)" or the server's version, for reports. */
   description: string;
+  /** A real server, shared with others: statements with effects beyond this database are refused. */
+  onServer: boolean;
+  /** --unsafe-allow-server-wide-effects: run them anyway. */
+  allowServerWide: boolean;
 }
 
 /** An error PostgreSQL raised, with its SQLSTATE code. */
@@ -25,7 +28,7 @@ export function postgresError(error: unknown): PostgresError {
   return { message: String(e?.message ?? error).split('\n')[0]!, code: e?.code };
 }
 
-const RESET_SQL = `
+export const RESET_SQL = `
 DO $$
 DECLARE s text;
 BEGIN
@@ -57,6 +60,8 @@ export async function openPglite(): Promise<Database> {
       await db.exec('RESET ALL');
     },
     close: () => db.close(),
+    onServer: false,
+    allowServerWide: false,
   };
 }
 
@@ -77,33 +82,3 @@ async function loadContribExtensions(): Promise<Record<string, unknown>> {
   return extensions;
 }
 
-/** A real server: a new database `migsafe_<random>` created for the run and dropped after it. */
-export async function openServer(url: string): Promise<Database> {
-  const { default: pg } = await import('pg');
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  const name = `migsafe_${randomBytes(6).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: target.toString() });
-  await client.connect();
-  const version = (await client.query('SHOW server_version')).rows[0]?.server_version ?? '';
-  return {
-    description: `PostgreSQL ${version} (${target.host}, throwaway database ${name})`,
-    exec: async (sql) => {
-      await client.query(sql);
-    },
-    query: async <T>(sql: string) => (await client.query(sql)).rows as T[],
-    reset: async () => {
-      await client.query('ROLLBACK').catch(() => undefined);
-      await client.query(RESET_SQL);
-      await client.query('RESET ALL');
-    },
-    close: async () => {
-      await client.end();
-      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-      await admin.end();
-    },
-  };
-}

@@ -7,12 +7,18 @@ import { readDirectory } from '../engine/lint-directories.js';
 import { compareDiagnostics, prepareRun, summarize, toDiagnostic, type LintRequest, type LintResult } from '../engine/lint.js';
 import type { RuleModule } from '../engine/rule.js';
 import type { Finding, Migration, Section, Severity, SourceFile, Span, Statement } from '../engine/types.js';
-import { openPglite, openServer, type Database } from './database.js';
+import { openPglite, type Database } from './database.js';
+import { openServer } from './server.js';
+import type { HalfOutcome } from './apply.js';
 import { traceMigration, type TracedStatement } from './trace.js';
 import { verifyDirectory } from './verify.js';
 
 export interface RunOptions extends LintRequest {
   databaseUrl?: string;
+  /** --unsafe-allow-server-wide-effects: with databaseUrl, run statements whose effects reach past the throwaway database. */
+  allowServerWide?: boolean;
+  /** Notes for stderr (leftovers of killed runs removed, containment the server did not allow). */
+  log?: (line: string) => void;
   seedRows?: number;
   /** Reuse this database (tests); it is reset, not closed. */
   database?: Database;
@@ -35,6 +41,18 @@ export class FindingSink {
     private readonly rules: Map<string, RuleModule>,
     private readonly severities: Map<string, Severity | 'off'>,
   ) {}
+
+  /** Reports the statements of a half that were not run: refused on the server, or not static SQL. */
+  notRun(migration: Migration, section: Section, outcome: HalfOutcome): void {
+    for (const { statement, reason, serverWide } of outcome.skipped) {
+      const where = { file: statement.file, span: statement.span, statement };
+      if (serverWide) {
+        this.report('server-effect-refused', where, migration, section, `${reason}, outside the throwaway database. Without --database-url, the embedded PostgreSQL runs it contained; --unsafe-allow-server-wide-effects runs it on the server anyway.`);
+      } else {
+        this.report('migration-skipped', where, migration, section, `${reason}.`);
+      }
+    }
+  }
 
   report(ruleId: string, where: { file: SourceFile; span: Span; statement?: Statement }, migration: Migration, section: Section, message: string, help?: string): void {
     const severity = this.severities.get(ruleId) ?? this.rules.get(ruleId)?.severity;
@@ -60,7 +78,15 @@ export async function runObserved(command: 'trace' | 'verify', options: RunOptio
   const { job, rules } = prepared;
   const targets = new Set(job.targets);
   const files = new Map<string, SourceFile>();
-  const db = options.database ?? (options.databaseUrl ? await openServer(options.databaseUrl) : await openPglite());
+  const db = options.database ?? (options.databaseUrl ? await openServer(options.databaseUrl, { allowServerWide: options.allowServerWide, log: options.log }) : await openPglite());
+  // Ctrl-C or a CI cancel: the throwaway database and role are dropped before exiting.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void db.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  if (!options.database) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
   const ruleMap = new Map(rules.map((r) => [r.id, r]));
   const trace: TracedStatement[] = [];
   const errors: string[] = [];
@@ -100,7 +126,11 @@ export async function runObserved(command: 'trace' | 'verify', options: RunOptio
       allFindings.push(...sink.findings);
     }
   } finally {
-    if (!options.database) await db.close();
+    if (!options.database) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await db.close();
+    }
   }
   const diagnostics = allFindings.map(toDiagnostic).sort(compareDiagnostics);
   const targetFiles = [...files.values()].filter((f) => targets.has(f.path));

@@ -110,14 +110,12 @@ export async function traceMigration(db: Database, migration: Migration, target:
   });
   if (outcome.failed) {
     const { statement, error } = outcome.failed;
-    const unsupported = unsupportedReason(error);
-    if (unsupported) skip(`${unsupported} (the embedded PostgreSQL lacks it; use --database-url for your server)`);
+    const unsupported = unsupportedReason(error, db);
+    if (unsupported) sink.report('migration-skipped', { file: statement.file, span: statement.span, statement }, migration, 'up', `migsafe could not run migration ${migration.id} past this statement: ${unsupported}.`);
     else sink.report('trace-statement-failed', { file: statement.file, span: statement.span, statement }, migration, 'up', `PostgreSQL rejected this statement: ${error.message}.`);
     stopped.reason = `an earlier migration (${migration.id}) failed`;
   }
-  for (const statement of outcome.skipped) {
-    sink.report('migration-skipped', { file: statement.file, span: statement.span, statement }, migration, 'up', `migsafe could not run this operation: ${statement.unanalyzable}.`);
-  }
+  sink.notRun(migration, 'up', outcome);
 
   const existingTable = (relation: string) => {
     const info = existing.get(relation.includes('.') ? relation : `public.${relation}`);

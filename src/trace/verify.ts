@@ -30,14 +30,12 @@ export async function verifyDirectory(db: Database, migrations: Migration[], isT
     const dataBefore = target && rows > 0 ? await dataFingerprints(db) : null;
 
     const up = await applyHalf(db, migration.up);
-    for (const statement of up.skipped) {
-      if (target) sink.report('migration-skipped', { file: statement.file, span: statement.span, statement }, migration, 'up', `migsafe could not run this operation: ${statement.unanalyzable}.`);
-    }
+    if (target) sink.notRun(migration, 'up', up);
     if (up.failed) {
       const { statement, error } = up.failed;
-      const unsupported = unsupportedReason(error);
+      const unsupported = unsupportedReason(error, db);
       if (unsupported) {
-        if (target) skip(`${unsupported} (the embedded PostgreSQL lacks it; use --database-url for your server)`);
+        if (target) sink.report('migration-skipped', { file: statement.file, span: statement.span, statement }, migration, 'up', `migsafe could not run migration ${migration.id} past this statement: ${unsupported}.`);
       } else if (target) {
         sink.report('verify-up-failed', { file: statement.file, span: statement.span, statement }, migration, 'up', `The up migration fails here${rows > 0 ? ` (with ${rows} seeded rows per table)` : ''}: ${error.message}.`);
       }
@@ -47,10 +45,11 @@ export async function verifyDirectory(db: Database, migrations: Migration[], isT
     if (!target || !migration.down) continue;
 
     const down = await applyHalf(db, migration.down);
+    sink.notRun(migration, 'down', down);
     if (down.failed) {
       const { statement, error } = down.failed;
-      const unsupported = unsupportedReason(error);
-      if (unsupported) skip(`its down migration needs ${unsupported}`);
+      const unsupported = unsupportedReason(error, db);
+      if (unsupported) sink.report('migration-skipped', { file: statement.file, span: statement.span, statement }, migration, 'down', `migsafe could not run the down migration of ${migration.id} past this statement: ${unsupported}.`);
       else sink.report('verify-down-failed', { file: statement.file, span: statement.span, statement }, migration, 'down', `The down migration fails here: ${error.message}.`);
       continue; // the schema is as up left it; the next migration follows that
     }
