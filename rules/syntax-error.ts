@@ -25,12 +25,20 @@ config so migsafe replaces it with an identifier before parsing:
       message: 'PostgreSQL cannot parse this statement: {{error}}.',
       help: 'Fix the SQL; if it is templated, configure "placeholders" so migsafe can read it.',
     },
+    python: {
+      message: 'Python cannot parse this revision here: {{error}}.',
+      help: 'Fix the Python syntax (an unclosed bracket or string, a stray indent).',
+    },
+    typescript: {
+      message: 'TypeScript/JavaScript cannot parse this file here: {{error}}.',
+      help: 'Fix the syntax (an unclosed bracket, string or template): the migration runner cannot load the file either.',
+    },
   },
   create(context) {
     return {
       ParseError(_node, ctx) {
         const error = ctx.statement.parseError;
-        context.report({ messageId: 'parse', offset: error?.offset, data: { error: error?.message ?? 'syntax error' } });
+        context.report({ messageId: error?.language ?? 'parse', offset: error?.offset, data: { error: error?.message ?? 'syntax error' } });
       },
     };
   },

@@ -100,7 +100,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .action(async (paths: string[], options: LintOptions) => {
       const result = await lint({ paths, configPath: options.config, pgVersion: options.pgVersion, rules: ruleSettings(options.rule), changedSince: options.changedSince, staged: options.staged });
       if (result.errors.length) throw new Error(result.errors[0]!.split('\n')[0]);
-      writeBaseline(options.output!, makeBaseline(result.diagnostics));
+      writeBaseline(options.output!, makeBaseline(result.diagnostics, options.output!));
       io.stdout.write(`migsafe: recorded ${result.diagnostics.length} finding${result.diagnostics.length === 1 ? '' : 's'} in ${options.output} (${result.summary.files} files)\n`);
     });
 
@@ -162,7 +162,7 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
     changedSince: options.changedSince,
     staged: options.staged,
   });
-  if (options.baseline) result = applyBaseline(result, readBaseline(options.baseline));
+  if (options.baseline) result = applyBaseline(result, readBaseline(options.baseline), options.baseline);
   if (options.quiet) {
     result.diagnostics = result.diagnostics.filter((d) => d.severity === 'error');
   }
@@ -172,12 +172,13 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
 /** Writes the report and says what the exit code is. */
 function report(result: LintResult, options: Pick<LintOptions, 'format' | 'output' | 'color' | 'debug' | 'maxWarnings' | 'failOn'>, io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream }): number {
   for (const error of result.errors) io.stderr.write(`migsafe: internal error: ${options.debug ? error : error.split('\n')[0]}\n`);
+  for (const problem of result.unreadablePaths ?? []) io.stderr.write(`migsafe: ${problem}\n`);
   const toFile = !!options.output;
   const color = options.color && !toFile && !!io.stdout.isTTY && pc.isColorSupported;
   const text = reporters[options.format]!(result, { color, cwd: process.cwd() });
   if (toFile) writeFileSync(options.output!, text);
   else io.stdout.write(text);
-  if (result.errors.length) return 2;
+  if (result.errors.length || result.unreadablePaths?.length) return 2;
   const tooManyWarnings = options.maxWarnings !== undefined && result.summary.warnings > options.maxWarnings;
   const { errors, warnings, infos } = result.summary;
   const failing = { error: errors, warning: errors + warnings, info: errors + warnings + infos, never: 0 }[options.failOn];

@@ -1,13 +1,14 @@
 // Paths, directories and globs → migration directories. A file named on the command line is
 // reported; the rest of its migration directory is read too, for context (the down file, the
 // layout, the tables earlier migrations created).
-import { statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import picomatch from 'picomatch';
 import type { MigrationDirectory } from '../sources/layout.js';
 
-const IGNORE = ['**/node_modules/**', '**/.git/**', '**/__pycache__/**', '**/.venv/**', '**/venv/**', '**/.tox/**', '**/dist/**', '**/build/**', '**/coverage/**'];
+/** Folders that never hold a project's migrations (dependencies, caches, build output). */
+const IGNORED_FOLDERS = new Set(['node_modules', '.git', '__pycache__', '.venv', 'venv', '.tox', 'dist', 'build', 'coverage']);
 
 /** What a file is read as: SQL, Python (Alembic revisions), or TypeScript/JavaScript. */
 export type SourceKind = 'sql' | 'python' | 'script';
@@ -21,14 +22,14 @@ export function sourceKindOf(file: string): SourceKind | null {
   return null;
 }
 
-const MIGRATION_GLOB = '**/*.{sql,py,ts,mts,cts,js,mjs,cjs}';
-
 export class UsageError extends Error {}
 
 export interface Discovery {
   directories: MigrationDirectory[];
   /** Files whose migrations are reported (absolute paths). */
   targets: Set<string>;
+  /** Directories that could not be listed, with why (the rest is still linted; the run exits 2). */
+  unreadable: string[];
 }
 
 export interface DiscoverOptions {
@@ -52,6 +53,7 @@ export function isMigrationFile(file: string): boolean {
 export function discover(paths: string[], options: DiscoverOptions): Discovery {
   const { cwd } = options;
   const targets = new Set<string>();
+  const walker = new Walker(cwd);
   // Directories walked whole: their migration directories need no second look for context.
   const walked: string[] = [];
   for (const given of paths.length || options.allowEmpty ? paths : ['.']) {
@@ -62,13 +64,14 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
       if (isMigrationFile(absolute)) targets.add(absolute);
     } else if (kind === 'dir') {
       walked.push(absolute + path.sep);
-      // onlyFiles: a directory whose name ends in .sql is not a migration file.
-      for (const file of fg.sync(MIGRATION_GLOB, { cwd: absolute, absolute: true, onlyFiles: true, ignore: IGNORE, dot: false })) {
-        targets.add(path.normalize(file));
-      }
+      for (const file of walker.files(absolute, Infinity)) if (isMigrationFile(file)) targets.add(file);
     } else if (fg.isDynamicPattern(given)) {
-      for (const file of fg.sync(given, { cwd, absolute: true, onlyFiles: true, ignore: IGNORE })) {
-        if (isMigrationFile(file)) targets.add(path.normalize(file));
+      // A glob: its static base walked, the pattern matched against paths below it.
+      const scan = picomatch.scan(given);
+      const base = path.resolve(cwd, scan.base || '.');
+      const matches = picomatch(scan.glob, { dot: false });
+      for (const file of walker.files(base, Infinity)) {
+        if (isMigrationFile(file) && matches(path.relative(base, file).split(path.sep).join('/'))) targets.add(file);
       }
     } else if (options.extraFiles?.includes(absolute)) {
       targets.add(absolute);
@@ -87,14 +90,71 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
     const key = `${kind}\u0000${dir}`;
     if (!groups.has(key)) {
       const complete = !filtered && walked.some((root) => (dir + path.sep).startsWith(root));
-      groups.set(key, { dir, kind, files: new Set(complete ? [] : contextFiles(dir, kind)) });
+      groups.set(key, { dir, kind, files: new Set(complete ? [] : contextFiles(walker, dir, kind)) });
     }
     groups.get(key)!.files.add(target);
   }
   const directories = [...groups.values()]
     .map(({ dir, kind, files }) => ({ dir, kind, files: [...files].sort() }))
     .sort((a, b) => a.dir.localeCompare(b.dir) || a.kind.localeCompare(b.kind));
-  return { directories, targets };
+  return { directories, targets, unreadable: walker.unreadable };
+}
+
+/**
+ * Lists files below a directory with readdir: each real directory once (a symlink back to a folder
+ * already walked, or a cycle of them, is not followed again), ignored and hidden folders skipped,
+ * and a folder that cannot be listed noted instead of ending the run. File names are taken as they
+ * are (no glob escaping: a `\\` or `[` in a name is just a character).
+ */
+class Walker {
+  readonly unreadable: string[] = [];
+  private readonly seen = new Set<string>();
+  private readonly listings = new Map<string, Dirent[] | null>();
+
+  constructor(private readonly cwd: string) {}
+
+  /** Files below `dir`, `depth` folders deep at most (0: only its own files), sorted. */
+  files(dir: string, depth: number): string[] {
+    const out: string[] = [];
+    const visit = (current: string, left: number, visited: Set<string>) => {
+      let real: string;
+      try {
+        real = realpathSync(current);
+      } catch {
+        return;
+      }
+      if (visited.has(real)) return;
+      visited.add(real);
+      for (const entry of this.list(current)) {
+        const full = path.join(current, entry.name);
+        let kind: 'file' | 'dir' | null = entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : null;
+        if (entry.isSymbolicLink()) kind = fileKind(full);
+        // Hidden files and folders (.eslintrc.js, .github/) are not migrations, as with globs.
+        if (entry.name.startsWith('.')) continue;
+        if (kind === 'file') out.push(full);
+        else if (kind === 'dir' && left > 0 && !IGNORED_FOLDERS.has(entry.name)) visit(full, left - 1, visited);
+      }
+    };
+    visit(dir, depth, new Set());
+    return out.sort();
+  }
+
+  private list(dir: string): Dirent[] {
+    let entries = this.listings.get(dir);
+    if (entries === undefined) {
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const rel = path.relative(this.cwd, dir) || '.';
+        if (!this.seen.has(dir)) this.unreadable.push(`cannot read the directory ${rel}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message}`);
+        this.seen.add(dir);
+        entries = null;
+      }
+      this.listings.set(dir, entries);
+    }
+    return entries ?? [];
+  }
 }
 
 function fileKind(absolute: string): 'file' | 'dir' | null {
@@ -134,16 +194,11 @@ export function migrationDirectoryOf(file: string): string {
 }
 
 /** The migration files of a directory, found the same way for every target in it. */
-function contextFiles(dir: string, kind: SourceKind): string[] {
-  if (kind !== 'sql') {
-    return fg
-      .sync(kind === 'python' ? '*.py' : '*.{ts,mts,cts,js,mjs,cjs}', { cwd: dir, absolute: true, onlyFiles: true })
-      .map((file) => path.normalize(file))
-      .filter((file) => sourceKindOf(file) === kind);
-  }
-  const patterns = ['*.sql', '*/migration.sql', '*/up.sql', '*/down.sql', 'deploy/**/*.sql', 'revert/**/*.sql'];
-  return fg
-    .sync(patterns, { cwd: dir, absolute: true, onlyFiles: true, ignore: IGNORE })
-    .map((file) => path.normalize(file))
-    .filter((file) => migrationDirectoryOf(file) === dir || file.includes(`${path.sep}deploy${path.sep}`) || file.includes(`${path.sep}revert${path.sep}`));
+function contextFiles(walker: Walker, dir: string, kind: SourceKind): string[] {
+  const own = walker.files(dir, 0).filter((file) => sourceKindOf(file) === kind);
+  if (kind !== 'sql') return own;
+  // SQL: also a folder per migration (Prisma, Diesel) and sqitch's deploy/revert trees.
+  const perMigration = walker.files(dir, 1).filter((file) => path.dirname(path.dirname(file)) === dir && ['migration.sql', 'up.sql', 'down.sql'].includes(path.basename(file).toLowerCase()));
+  const sqitch = ['deploy', 'revert'].flatMap((folder) => walker.files(path.join(dir, folder), Infinity).filter((file) => sourceKindOf(file) === 'sql'));
+  return [...new Set([...own, ...perMigration, ...sqitch])];
 }

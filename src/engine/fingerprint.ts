@@ -4,10 +4,11 @@
 import { createHash } from 'node:crypto';
 import type { Diagnostic } from './types.js';
 
-export function fingerprints(diagnostics: Diagnostic[]): string[] {
+/** `fileOf` names the file (default: relative to the working directory, as reported). */
+export function fingerprints(diagnostics: Diagnostic[], fileOf: (d: Diagnostic) => string = (d) => d.file): string[] {
   const occurrences = new Map<string, number>();
   return diagnostics.map((d) => {
-    const key = [d.ruleId, d.file, normaliseSql(d.statementText ?? d.message)].join('\u0000');
+    const key = [d.ruleId, fileOf(d), normaliseSql(d.statementText ?? d.message)].join('\u0000');
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
     return createHash('sha256').update(`${key}\u0000${occurrence}`).digest('hex').slice(0, 32);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadModule } from 'libpg-query';
 import { layoutFor } from '../sources/index.js';
-import { sortMigrations, type MigrationDirectory, type ReadContext } from '../sources/layout.js';
+import { placeholderMigration, readFailure, sortMigrations, type MigrationDirectory, type ReadContext } from '../sources/layout.js';
 import { makeSourceFile, readSourceFile } from '../sources/source-file.js';
 import { DEFAULT_PLACEHOLDERS, settingsFor, type LoadedConfig } from './config-settings.js';
 import { loadRules } from './rules-registry.js';
@@ -49,11 +49,32 @@ export function readDirectory(
     parseOptions: { placeholders },
     assumeInTransaction,
   };
+  // Files that could not be read as text: one finding each (unreadable-file), whatever the layout;
+  // those with no text at all are not given to the layout (it would read an empty migration).
+  const problems = directory.files.map((file) => context.read(file)).filter((file) => file.unreadable);
+  if (problems.length) {
+    const empty = new Set(problems.filter((file) => file.text === '').map((file) => file.path));
+    directory = { ...directory, files: directory.files.filter((file) => !empty.has(file)) };
+  }
   const layout = layoutFor(directory, context, configuredLayout);
-  if (!layout) return []; // nothing here that a source reads (Python files that are not revisions)
-  const migrations = layout.read(directory, context);
+  const unreadable = problems.map((file) => placeholderMigration(layout?.name ?? directory.kind, directory.dir, file, { unreadable: file.unreadable!.message }, file.unreadable!.offset));
+  if (!layout) return unreadable; // nothing here that a source reads (Python files that are not revisions)
+  let migrations: Migration[];
+  try {
+    migrations = layout.read(directory, context);
+  } catch {
+    // A reader failed on something in this directory: read its files one by one, so that only the
+    // file it fails on is lost (reported at its start), not the whole directory.
+    migrations = directory.files.flatMap((file) => {
+      try {
+        return layout.read({ ...directory, files: [file] }, context);
+      } catch (error) {
+        return [placeholderMigration(layout.name, directory.dir, context.read(file), { unanalyzable: `migsafe could not read this file: ${readFailure(error)}` })];
+      }
+    });
+  }
   if (!layout.ordersItself) sortMigrations(migrations);
-  return migrations;
+  return [...migrations, ...unreadable];
 }
 
 export interface LayoutCounts {

@@ -48,6 +48,8 @@ export interface LintResult {
   summary: LintSummary;
   /** Internal errors; the CLI exits 2 when there are any. */
   errors: string[];
+  /** Directories that could not be listed (the rest was linted); the CLI exits 2 when there are any. */
+  unreadablePaths?: string[];
   rules: RuleModule[];
   /** The migration files linted, relative to the working directory. */
   filesLinted: string[];
@@ -67,6 +69,7 @@ export interface PreparedRun {
   knownRules: Set<string>;
   loaded: LoadedConfig;
   job: DirectoryJob;
+  unreadablePaths: string[];
 }
 
 /** Rules, config, the changed files and discovery: everything before the directories are read. */
@@ -115,7 +118,7 @@ export function prepareRunWith(request: LintRequest, rules: RuleModule[], loaded
     contents: Object.fromEntries(contents),
     targetsUndeployed: changeOnly,
   };
-  return { cwd, rules, knownRules, loaded, job };
+  return { cwd, rules, knownRules, loaded, job, unreadablePaths: discovery.unreadable };
 }
 
 export async function lint(request: LintRequest): Promise<LintResult> {
@@ -146,6 +149,7 @@ function finishLint(request: LintRequest, prepared: PreparedRun, result: Directo
     diagnostics,
     summary: summarize(diagnostics, { files: targetFiles.length, migrations: result.migrations, statements: result.statements, unanalyzable: result.unanalyzable }),
     errors: result.errors,
+    unreadablePaths: prepared.unreadablePaths,
     rules,
     filesLinted: targetFiles.map((f) => f.relPath),
     filesExamined: result.filesExamined,

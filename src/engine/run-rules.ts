@@ -155,7 +155,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           heldLocks,
         };
         current = { migration, section: half.section, statement };
-        const kind = ast ? statement.kind : statement.unanalyzable !== undefined ? 'Unanalyzable' : 'ParseError';
+        const kind = ast ? statement.kind : statement.unreadable !== undefined ? 'Unreadable' : statement.unanalyzable !== undefined ? 'Unanalyzable' : 'ParseError';
         for (const rule of active) {
           if (half.section === 'down' && rule.module.checksDown === false) continue;
           const visitor = rule.listener[kind] as StatementVisitor | undefined;

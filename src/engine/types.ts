@@ -16,6 +16,8 @@ export interface SourceFile {
   relPath: string;
   text: string;
   lineStarts: number[];
+  /** The file could not be read as text (I/O error, binary, not UTF-8): why, and where. */
+  unreadable?: { message: string; offset: number };
 }
 
 /** A half-open range of UTF-16 offsets into SourceFile.text. */
@@ -48,7 +50,8 @@ export interface Statement {
   origin: StatementOrigin;
   /** Maps an AST `location` (a byte offset into the parsed text) to a file offset. */
   locate: (byteLocation: number) => number;
-  parseError?: { message: string; offset: number };
+  /** Why the text does not parse; `language` is set for a syntax error of the code around the SQL. */
+  parseError?: { message: string; offset: number; language?: 'python' | 'typescript' };
   /** Template placeholders replaced before parsing: filled identifier → the original text. */
   placeholders?: Map<string, string>;
   /**
@@ -56,6 +59,8 @@ export interface Statement {
    * helper imported from elsewhere): why. Such a statement has no AST.
    */
   unanalyzable?: string;
+  /** The file this statement stands for could not be read as text: why (reported by unreadable-file). */
+  unreadable?: string;
   /** The runner runs this statement outside its transaction (Alembic's autocommit_block). */
   outsideTransaction?: boolean;
 }

@@ -2,6 +2,7 @@
 // language for .sql files, and recommended configs. Every rule shares one analysis per file: the
 // same pipeline as the CLI, with the context (layout, the down file, the config) found from the
 // linted file's path.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadModule } from 'libpg-query';
 import { loadConfigSync } from '../engine/config.js';
@@ -35,7 +36,9 @@ function analyze(context: ReportContext): Diagnostic[] {
   let diagnostics: Diagnostic[] = [];
   try {
     const result = lintSync(
-      { paths: [filename], cwd: context.cwd, stdin: { text: sourceCode.text, filename } },
+      // ESLint reads every file as UTF-8: a file that is not (UTF-16, stray bytes, binary) reaches
+      // us with U+FFFD or NULs in it; migsafe reads it from disk itself, decoding or reporting it.
+      { paths: [filename], cwd: context.cwd, stdin: /[\ufffd\u0000]/.test(sourceCode.text) && existsSync(filename) ? undefined : { text: sourceCode.text, filename } },
       migsafeRules,
       loadConfigSync(path.dirname(filename)),
     );

@@ -6,8 +6,27 @@ import type { Reporter } from './reporter.js';
 export const MARKDOWN_LIMIT = 60_000;
 const ICON = { error: '🔴 error', warning: '🟡 warning', info: '🔵 info' } as const;
 
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+/**
+ * Text from the migrations in a Markdown table cell (a PR comment, the Action's job summary): HTML,
+ * links and @mentions are shown as the characters they are, never rendered, linked or notified.
+ */
+export function cell(text: string): string {
+  return text
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`[\]|]/g, (ch) => `\\${ch}`)
+    .replace(/@/g, '@\u200b');
+}
+
+/** A file name as a code span (literal: no HTML, no links), fenced past any backticks in it. */
+function codeSpan(text: string): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return longest ? `${fence} ${clean} ${fence}` : `${fence}${clean}${fence}`;
 }
 
 export const reportMarkdown: Reporter = (result, options) => {
@@ -25,7 +44,7 @@ export const reportMarkdown: Reporter = (result, options) => {
   let out = heading;
   let shown = 0;
   for (const [file, diagnostics] of byFile) {
-    const header = `\n**\`${file}\`**\n\n| | Rule | Line | Message |\n|---|---|---|---|\n`;
+    const header = `\n**${codeSpan(file)}**\n\n| | Rule | Line | Message |\n|---|---|---|---|\n`;
     if (out.length + header.length + footerRoom > limit) break;
     let section = header;
     let rows = 0;

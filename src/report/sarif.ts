@@ -30,7 +30,7 @@ export const reportSarif: Reporter = (result, options) => {
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: encodeURI(d.file), uriBaseId: '%SRCROOT%' },
+            artifactLocation: { uri: relativeUri(d.file), uriBaseId: '%SRCROOT%' },
             region: { startLine: d.line, startColumn: d.column, endLine: d.endLine, endColumn: d.endColumn },
           },
         },
@@ -56,3 +56,8 @@ export const reportSarif: Reporter = (result, options) => {
   };
   return `${JSON.stringify(log, null, 2)}\n`;
 };
+
+/** A relative path as an RFC 3986 URI reference: each segment percent-encoded (`#`, `?`, `%`, spaces). */
+export function relativeUri(file: string): string {
+  return file.split('/').map((segment) => encodeURIComponent(segment)).join('/');
+}

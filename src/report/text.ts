@@ -7,16 +7,25 @@ import type { Reporter } from './reporter.js';
 
 const MAX_FRAME_LINES = 6;
 
+/**
+ * Text from the migrations (identifiers, file names, SQL) shown as it is but for control
+ * characters: an escape sequence in a table name must not move the cursor or retitle the terminal.
+ * Tabs stay; everything else below U+0020, DEL and the C1 controls are shown as \xNN.
+ */
+export function visible(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
 export const reportText: Reporter = (result, options) => {
   const c = pc.createColors(options.color);
   const paint = { error: c.red, warning: c.yellow, info: c.blue } as const;
   const out: string[] = [];
   for (const d of result.diagnostics) {
-    out.push(`${c.bold(paint[d.severity](`${d.severity}[${d.ruleId}]`))}${c.bold(`: ${d.message}`)}`);
-    out.push(`${c.blue('  -->')} ${d.file}:${d.line}:${d.column}${d.migration ? c.dim(`  (migration ${d.migration}, ${d.section})`) : ''}`);
+    out.push(`${c.bold(paint[d.severity](`${d.severity}[${d.ruleId}]`))}${c.bold(`: ${visible(d.message)}`)}`);
+    out.push(`${c.blue('  -->')} ${visible(d.file)}:${d.line}:${d.column}${d.migration ? c.dim(`  (migration ${visible(d.migration)}, ${d.section})`) : ''}`);
     out.push(...codeFrame(d, c, paint[d.severity]));
     if (d.help) {
-      const [first, ...rest] = d.help.split('\n');
+      const [first, ...rest] = d.help.split('\n').map(visible);
       out.push(`${c.blue('   =')} ${c.bold('help')}: ${first}`);
       for (const line of rest) out.push(`           ${line.startsWith('  ') ? c.green(line) : line}`);
     }
@@ -24,7 +33,7 @@ export const reportText: Reporter = (result, options) => {
     out.push('');
   }
   if (result.trace?.length) out.push(...traceTable(result, c), '');
-  if (result.database) out.push(c.dim(`ran on ${result.database}`));
+  if (result.database) out.push(c.dim(`ran on ${visible(result.database)}`));
   const { errors, warnings, infos, files, migrations } = result.summary;
   const problems = errors + warnings + infos;
   const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info`;
@@ -44,7 +53,8 @@ function codeFrame(d: Diagnostic, c: ReturnType<typeof pc.createColors>, paint: 
   const gutter = (n?: number) => c.blue(`${n === undefined ? ' '.repeat(width) : String(n).padStart(width)} |`);
   const lines = [`  ${gutter()}`];
   for (let n = d.line; n <= last; n++) {
-    const text = lineText(d.source, n).replace(/\t/g, ' ');
+    // One character for one column, so the underline stays under what it marks.
+    const text = lineText(d.source, n).replace(/[\t\u0000-\u001f\u007f-\u009f]/g, (ch) => (ch === '\t' ? ' ' : '?'));
     lines.push(`  ${gutter(n)} ${text}`);
     const from = n === d.line ? d.column - 1 : text.length - text.trimStart().length;
     const to = n === d.endLine ? Math.max(d.endColumn - 1, from + 1) : text.length;
@@ -57,11 +67,11 @@ function codeFrame(d: Diagnostic, c: ReturnType<typeof pc.createColors>, paint: 
 /** trace: one row per statement with the locks it held and what it rewrote. */
 function traceTable(result: Parameters<Reporter>[0], c: ReturnType<typeof pc.createColors>): string[] {
   const rows = result.trace!.map((t) => [
-    `${t.file}:${t.line}`,
-    t.statement.length > 48 ? `${t.statement.slice(0, 47)}…` : t.statement,
-    t.locks.map((l) => `${l.relation} ${l.mode}`).join(', ') || '-',
+    visible(`${t.file}:${t.line}`),
+    visible(t.statement.length > 48 ? `${t.statement.slice(0, 47)}…` : t.statement),
+    visible(t.locks.map((l) => `${l.relation} ${l.mode}`).join(', ')) || '-',
     (t.heldAfter ? 'held' : 'released') + (t.lockTimeout === '0' ? '' : ` (lock_timeout ${t.lockTimeout})`),
-    t.rewrites.join(', ') || '-',
+    visible(t.rewrites.join(', ')) || '-',
   ]);
   const header = ['statement', 'sql', 'locks', 'after it', 'rewrites'];
   const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))));

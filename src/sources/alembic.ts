@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@lezer/python';
 import type { Migration, MigrationHalf, SourceFile, Statement } from '../engine/types.js';
-import type { ReadContext, SqlLayout } from './layout.js';
+import { placeholderMigration, readFailure, type ReadContext, type SqlLayout } from './layout.js';
 import { boolOf, describeUnknown, PythonEvaluator, stringOf, type PyValue, type Scope } from './python-values.js';
 import { quoteLiteral, quoteName, StatementCollector } from './lowered.js';
 
@@ -28,7 +28,7 @@ export const alembicLayout: SqlLayout = {
           return readRevision(file, directory.dir, context);
         } catch (error) {
           // Python that does not parse into the expected shape: one finding, the rest still read.
-          return unreadableRevision(file, directory.dir, (error as Error).message);
+          return placeholderMigration('alembic', directory.dir, file, { parseError: { message: `migsafe could not read this revision: ${(error as Error).message}`, offset: 0, language: 'python' } });
         }
       });
     return orderByRevisionGraph(migrations);
@@ -71,39 +71,51 @@ function readRevision(file: SourceFile, directory: string, context: ReadContext)
       irreversible: body ? onlyRaises(body, evaluator) : false,
     };
   };
+  const up = lower(upgrade, 'up');
+  const down = downgrade ? lower(downgrade, 'down') : null;
+  // Python that does not parse: lezer recovers and reads on, but what follows the error may be
+  // read wrongly or not at all, and Alembic would not import the file. Reported where it is, in
+  // the half it falls in, like a SQL syntax error.
+  const error = firstSyntaxError(tree.topNode);
+  if (error !== null) {
+    const half = down && error >= (downgrade?.from ?? Infinity) ? down : up;
+    const lineEnd = file.text.indexOf('\n', error);
+    half.statements.push({
+      file,
+      span: { start: error, end: Math.max(error, lineEnd < 0 ? file.text.length : lineEnd) },
+      text: '',
+      ast: null,
+      kind: '',
+      origin: 'top',
+      locate: () => error,
+      parseError: { message: 'Alembic would fail to import it, and operations after this point may be missed', offset: error, language: 'python' },
+    });
+    half.statements.sort((a, b) => a.span.start - b.span.start);
+  }
   return {
     id,
     layout: 'alembic',
     directory,
-    up: lower(upgrade, 'up'),
-    down: downgrade ? lower(downgrade, 'down') : null,
+    up,
+    down,
     downExpected: true,
     files: [file],
     revision: { id: stringOf(revisionValue) ?? id, parents, anchor: { file, offset: (downRevision?.node ?? upgrade).from } },
   };
 }
 
-function unreadableRevision(file: SourceFile, directory: string, reason: string): Migration {
-  const id = path.basename(file.path).replace(/\.py$/i, '');
-  const statement: Statement = {
-    file,
-    span: { start: 0, end: Math.min(file.text.length, file.text.indexOf('\n') < 0 ? file.text.length : file.text.indexOf('\n')) },
-    text: '',
-    ast: null,
-    kind: '',
-    origin: 'top',
-    locate: () => 0,
-    parseError: { message: `this Alembic revision could not be read: ${reason}`, offset: 0 },
-  };
-  return {
-    id,
-    layout: 'alembic',
-    directory,
-    up: { section: 'up', files: [file], statements: [statement], transaction: 'wrapped', anchor: { file, offset: 0 } },
-    down: null,
-    downExpected: false,
-    files: [file],
-  };
+/** Where the first syntax error of a lezer tree is (an error node), or null. */
+function firstSyntaxError(top: SyntaxNode): number | null {
+  let at: number | null = null;
+  top.cursor().iterate((node) => {
+    if (at !== null) return false;
+    if (node.type.isError) {
+      at = node.from;
+      return false;
+    }
+    return undefined;
+  });
+  return at;
 }
 
 function bindAssignment(node: SyntaxNode, evaluator: PythonEvaluator, scope: Scope): void {
@@ -236,13 +248,14 @@ class Lowerer {
   }
 
   private call(node: SyntaxNode, scope: Scope): void {
-    const value = this.py.evaluate(node, scope);
-    if (value.kind !== 'call') return;
     try {
+      const value = this.py.evaluate(node, scope);
+      if (value.kind !== 'call') return;
       this.operation(value);
     } catch (error) {
-      if (error instanceof Unanalyzable) this.unanalyzable(node, error.message);
-      else throw error;
+      // Unanalyzable: an operation migsafe cannot know statically; anything else is migsafe failing
+      // on this call (a shape it did not expect, nesting past the stack): one finding, not the file.
+      this.unanalyzable(node, error instanceof Unanalyzable ? error.message : `migsafe could not lower this call: ${readFailure(error)}`);
     }
   }
 

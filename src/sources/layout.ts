@@ -132,3 +132,39 @@ export function markedFileMigration(
 export function stripSqlExtension(name: string): string {
   return name.replace(/\.sql$/i, '');
 }
+
+/**
+ * A migration that stands for a file that could not be read or lowered: one statement, reported
+ * at `offset` (by unreadable-file, or as a parse error or unanalysable operation), so that the
+ * file is visible in the report and the rest of its directory is still read.
+ */
+export function placeholderMigration(layout: string, directory: string, file: SourceFile, problem: Pick<Statement, 'unreadable' | 'unanalyzable' | 'parseError'>, offset = 0): Migration {
+  const lineEnd = file.text.indexOf('\n', offset);
+  const statement: Statement = {
+    file,
+    span: { start: offset, end: lineEnd < 0 ? file.text.length : lineEnd },
+    text: '',
+    ast: null,
+    kind: '',
+    origin: 'top',
+    locate: () => offset,
+    ...problem,
+  };
+  return {
+    id: path.basename(file.path).replace(/\.[^.]+$/, ''),
+    layout,
+    directory,
+    up: makeHalf('up', file, [statement], 'none', offset),
+    down: null,
+    // Nothing is known of it: no rule about down halves applies.
+    downExpected: false,
+    files: [file],
+  };
+}
+
+/** Why reading failed, for a message: a stack overflow is nesting, anything else its first line. */
+export function readFailure(error: unknown): string {
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return 'it is nested too deeply';
+  if (error instanceof TypeError) return `its shape is not one migsafe expects (${error.message})`;
+  return String((error as Error)?.message ?? error).split('\n')[0]!;
+}

@@ -5,8 +5,8 @@
 import path from 'node:path';
 import type ts from 'typescript';
 import { tsv } from './typescript-lazy.js';
-import type { Migration, MigrationHalf, SourceFile, TransactionMode } from '../engine/types.js';
-import type { ReadContext, SqlLayout } from './layout.js';
+import type { Migration, MigrationHalf, SourceFile, Statement, TransactionMode } from '../engine/types.js';
+import { placeholderMigration, readFailure, type ReadContext, type SqlLayout } from './layout.js';
 import { StatementCollector } from './lowered.js';
 import { ScriptEvaluator, describe, type JsScope, type JsValue } from './script-values.js';
 import { frameworkLowerers } from './script-frameworks.js';
@@ -44,7 +44,14 @@ export const scriptLayout: SqlLayout = {
     for (const file of directory.files) {
       const source = context.read(file);
       if (!SCRIPT_MIGRATION.test(source.text)) continue;
-      const migration = readScript(source, directory.dir, context);
+      let migration: Migration | null;
+      try {
+        migration = readScript(source, directory.dir, context);
+      } catch (error) {
+        // The TypeScript parser itself gave up (a stack overflow on absurd nesting): the file is one
+        // finding, and the rest of the directory is still read.
+        migration = placeholderMigration('script', directory.dir, source, { unanalyzable: `migsafe could not read this file: ${readFailure(error)}` });
+      }
       if (migration) migrations.push(migration);
     }
     return migrations;
@@ -65,11 +72,60 @@ interface Halves {
   owner?: ts.Node;
 }
 
+/** Brackets deeper than this are not code anyone writes by hand; the TypeScript parser recurses on them. */
+const MAX_NESTING = 150;
+
+/**
+ * The text with brackets nested deeper than MAX_NESTING blanked (the same length, so every offset
+ * stays put), and where the first one was: the parser then reads the code around them instead of
+ * overflowing the stack on the whole file.
+ */
+function flattenDeepNesting(text: string): { text: string; at: number } | null {
+  const chars = text.split('');
+  let depth = 0;
+  let at = -1;
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (ch === '(' || ch === '[' || ch === '{') {
+      depth++;
+      if (depth > MAX_NESTING) {
+        chars[i] = ' ';
+        if (at < 0) at = i;
+      }
+    } else if (ch === ')' || ch === ']' || ch === '}') {
+      if (depth > MAX_NESTING) chars[i] = ' ';
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return at < 0 ? null : { text: chars.join(''), at };
+}
+
+function parseScript(file: SourceFile): { tree: ts.SourceFile; flattenedAt: number | null } {
+  try {
+    return { tree: tsv.createSourceFile(file.path, file.text, tsv.ScriptTarget.Latest, true, scriptKind(file.path)), flattenedAt: null };
+  } catch (error) {
+    const flat = error instanceof RangeError ? flattenDeepNesting(file.text) : null;
+    if (!flat) throw error;
+    return { tree: tsv.createSourceFile(file.path, flat.text, tsv.ScriptTarget.Latest, true, scriptKind(file.path)), flattenedAt: flat.at };
+  }
+}
+
+/** The first syntax error TypeScript's parser recorded (its parse diagnostics), or null. */
+function firstParseError(tree: ts.SourceFile): NonNullable<Statement['parseError']> | null {
+  const diagnostics = (tree as ts.SourceFile & { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+  const first = diagnostics[0];
+  if (!first) return null;
+  return { message: `${tsv.flattenDiagnosticMessageText(first.messageText, ' ')}; the file would fail to load, and what follows may be read wrongly`, offset: first.start, language: 'typescript' };
+}
+
 function readScript(file: SourceFile, directory: string, context: ReadContext): Migration | null {
-  const tree = tsv.createSourceFile(file.path, file.text, tsv.ScriptTarget.Latest, true, scriptKind(file.path));
+  const { tree, flattenedAt } = parseScript(file);
   const ev = new ScriptEvaluator(tree);
   const halves = findHalves(tree, ev);
-  if (!halves.up) return null;
+  // Code TypeScript cannot parse: its error recovery may have moved or dropped the migration's
+  // functions, so the error is reported where it is (the runner would fail to load the file).
+  const syntaxError = firstParseError(tree);
+  if (!halves.up) return syntaxError ? placeholderMigration('script', directory, file, { parseError: syntaxError }, syntaxError.offset) : null;
   const framework = detectFramework(file.text, halves.up);
   const moduleScope = moduleConstants(tree, ev);
   const lower = (fn: ts.Node, section: 'up' | 'down'): MigrationHalf => {
@@ -79,7 +135,22 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
     const transaction = halves.runOnly && /\btx\b/.test(ev.text(fn).slice(0, 200)) ? 'wrapped' : transactionMode(framework, halves.owner, fn, file.text, ev);
     const walker = new ScriptWalker(ev, out, param, framework);
     const body = functionBody(fn);
-    if (body) walker.walk(body, new Map(moduleScope));
+    if (body) {
+      const scope = new Map(moduleScope);
+      // Statement by statement, so that one migsafe cannot read (nested past the stack) is one
+      // unanalysable operation and the statements after it are still read.
+      for (const statement of tsv.isBlock(body) ? body.statements : [body]) {
+        try {
+          walker.walk(statement, scope);
+        } catch (error) {
+          out.unanalyzable({ start: statement.getStart(tree), end: statement.getEnd() }, `migsafe could not read this statement: ${readFailure(error)}`);
+        }
+      }
+    }
+    if (flattenedAt !== null && flattenedAt >= fn.getStart(tree) && flattenedAt < fn.getEnd()) {
+      out.unanalyzable({ start: flattenedAt, end: flattenedAt + 1 }, `brackets nested more than ${MAX_NESTING} deep, which migsafe reads as blanks`);
+      out.statements.sort((a, b) => a.span.start - b.span.start);
+    }
     return {
       section,
       files: [file],
@@ -89,12 +160,20 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
       irreversible: body ? onlyThrows(body) : false,
     };
   };
+  const up = lower(halves.up, 'up');
+  const down = halves.down ? lower(halves.down, 'down') : null;
+  if (syntaxError) {
+    const half = down && halves.down && syntaxError.offset >= halves.down.getStart(tree) ? down : up;
+    const lineEnd = file.text.indexOf('\n', syntaxError.offset);
+    half.statements.push({ file, span: { start: syntaxError.offset, end: Math.max(syntaxError.offset, lineEnd < 0 ? file.text.length : lineEnd) }, text: '', ast: null, kind: '', origin: 'top', locate: () => syntaxError.offset, parseError: syntaxError });
+    half.statements.sort((a, b) => a.span.start - b.span.start);
+  }
   return {
     id: path.basename(file.path).replace(/\.(c|m)?(t|j)sx?$/i, ''),
     layout: framework === 'unknown' ? 'script' : framework,
     directory,
-    up: lower(halves.up, 'up'),
-    down: halves.down ? lower(halves.down, 'down') : null,
+    up,
+    down,
     downExpected: !halves.runOnly,
     files: [file],
   };
@@ -199,7 +278,12 @@ function moduleConstants(tree: ts.SourceFile, ev: ScriptEvaluator): JsScope {
     if (!tsv.isVariableStatement(node) || !(node.declarationList.flags & tsv.NodeFlags.Const)) return;
     for (const d of node.declarationList.declarations) {
       if (tsv.isIdentifier(d.name) && d.initializer) {
-        const value = ev.evaluate(d.initializer, scope);
+        let value: JsValue;
+        try {
+          value = ev.evaluate(d.initializer, scope);
+        } catch {
+          continue; // a constant migsafe cannot evaluate is unknown where it is used
+        }
         if (value.kind === 'str' || value.kind === 'num' || value.kind === 'array' || value.kind === 'object') scope.set(d.name.text, value);
       }
     }
@@ -316,6 +400,17 @@ class ScriptWalker {
   }
 
   private call(node: ts.CallExpression, scope: JsScope): boolean {
+    try {
+      return this.lowerCall(node, scope);
+    } catch (error) {
+      // A call migsafe fails to lower (a shape no lowerer expected, nesting past the stack) is one
+      // unanalysable operation; the calls around it are still read.
+      this.out.unanalyzable({ start: node.getStart(this.ev.file), end: node.getEnd() }, `migsafe could not lower this call: ${readFailure(error)}`);
+      return true;
+    }
+  }
+
+  private lowerCall(node: ts.CallExpression, scope: JsScope): boolean {
     const callee = this.ev.dotted(node.expression) ?? chainName(node.expression, this.ev);
     const context = this.context(scope);
     for (const lowerer of this.lowerers) if (lowerer.lower(node, callee, context)) return true;

@@ -147,7 +147,15 @@ function splitStatements(sql: string, bytes: ByteOffsets): ByteRange[] {
   } catch {
     // libpg-query's scanner gives up on an unterminated quote or comment; split by hand instead,
     // so the statements before it are still read (PostgreSQL too reads the rest as one statement).
-    return splitByHand(sql).map((r) => ({ start: Buffer.byteLength(sql.slice(0, r.start)), end: Buffer.byteLength(sql.slice(0, r.end)) }));
+    // Character offsets to byte offsets in one pass: the ranges come in order.
+    let char = 0;
+    let byte = 0;
+    const toByte = (at: number) => {
+      byte += Buffer.byteLength(sql.slice(char, at));
+      char = at;
+      return byte;
+    };
+    return splitByHand(sql).map((r) => ({ start: toByte(r.start), end: toByte(r.end) }));
   }
   const ranges: ByteRange[] = [];
   let start = -1;
@@ -228,6 +236,8 @@ export function fillPlaceholders(sql: string, placeholders: RegExp[], filled?: M
   for (const pattern of placeholders) {
     const global = pattern.global ? pattern : new RegExp(pattern.source, pattern.flags + 'g');
     out = out.replace(global, (match) => {
+      // A pattern that matches the empty string (`x*`) has nothing to replace there.
+      if (match.length === 0) return match;
       // A one-character placeholder (a `?` bind parameter) stands for a value: the constant 0.
       // Longer ones become identifiers, remembered so that messages can show the original text.
       if (match.length === 1) return '0';

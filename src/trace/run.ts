@@ -138,6 +138,7 @@ export async function runObserved(command: 'trace' | 'verify', options: RunOptio
     diagnostics,
     summary: summarize(diagnostics, { files: targetFiles.length, migrations: migrationCount, statements, unanalyzable: 0 }),
     errors,
+    unreadablePaths: prepared.unreadablePaths,
     rules,
     filesLinted: targetFiles.map((f) => f.relPath),
     layouts: {},
