@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, runCli } from './helpers.js';
+import { repoRoot, runCli, tempProject } from './helpers.js';
 
 const LOCK = "SET lock_timeout = '5s';\n";
 
@@ -201,5 +201,55 @@ describe('GitHub Action', () => {
     expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['require-concurrent-index']);
     expect(readFileSync(summary, 'utf8')).toContain('### migsafe: 1 error');
     expect(existsSync(path.join(dir, 'out.sarif'))).toBe(true);
+  });
+});
+
+describe('first contact', () => {
+  it('a path or glob with no migrations exits 2 saying what was searched; a change with none exits 0', () => {
+    const { dir, write } = repo();
+    write('empty/README.md', 'nothing here\n');
+    const empty = runCli(['lint', 'empty'], { cwd: dir });
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/^migsafe: no migrations found in empty: migsafe reads SQL files \(\.sql\)/);
+    expect(runCli(['lint', 'nothing/**/*.sql'], { cwd: dir }).stderr).toMatch(/^migsafe: no migrations found in nothing\/\*\*\/\*\.sql/);
+    expect(runCli(['trace', 'empty'], { cwd: dir }).status).toBe(2);
+  });
+
+  it('mostly findings in committed migrations: the summary says how to check only new ones; a config baseline applies', () => {
+    const { dir, write, git } = repo();
+    write('db/0001.sql', 'CREATE TABLE t (a int);\n');
+    for (let i = 2; i <= 7; i++) write(`db/000${i}.sql`, `CREATE INDEX t_${i} ON t (a);\n`);
+    git('add', '.');
+    git('commit', '-qm', 'old migrations');
+    const first = runCli(['lint', 'db'], { cwd: dir });
+    expect(first.stdout).toContain('12 of these 12 findings are in migrations already committed (and probably deployed). To check only new ones:');
+    expect(first.stdout).toContain('npx migsafe lint --changed-since origin/main');
+    write('migsafe.config.json', '{ "baseline": "migsafe-baseline.json" }');
+    expect(runCli(['baseline', 'db'], { cwd: dir }).stdout).toBe('migsafe: recorded 12 findings in migsafe-baseline.json (7 files)\n');
+    write('db/0008.sql', 'CREATE INDEX t_8 ON t (a);\n');
+    const next = runCli(['lint', 'db', '--format', 'json'], { cwd: path.join(dir) });
+    expect(findingsOf(next.stdout)).toEqual(['db/0008.sql:1:require-concurrent-index', 'db/0008.sql:1:require-lock-timeout']);
+    expect(JSON.parse(next.stdout).summary.baseline).toEqual({ matched: 12, stale: 0 });
+    expect(runCli(['lint', 'db'], { cwd: dir }).stdout).not.toContain('already committed');
+  });
+
+  it('config errors say what and where; versions outside 10 to 18 are refused', () => {
+    const dir = tempProject({ 'db/0001.sql': 'SELECT 1;\n', 'migsafe.config.json': '{ "rules": { ' });
+    expect(runCli(['lint', 'db'], { cwd: dir }).stderr).toBe("migsafe: cannot read config migsafe.config.json: Expected property name or '}' in JSON at position 13\n");
+    writeFileSync(path.join(dir, 'migsafe.config.json'), '');
+    expect(runCli(['lint', 'db'], { cwd: dir }).stderr).toBe('migsafe: invalid config migsafe.config.json: the file is empty (write {} for the defaults)\n');
+    writeFileSync(path.join(dir, 'migsafe.config.json'), '{ "pgVersion": 9 }');
+    expect(runCli(['lint', 'db'], { cwd: dir }).stderr).toBe('migsafe: invalid config migsafe.config.json: "pgVersion" must be >= 10\n');
+    writeFileSync(path.join(dir, 'migsafe.config.json'), '{}');
+    const old = runCli(['lint', 'db', '--pg-version', '8'], { cwd: dir });
+    expect([old.status, old.stderr]).toEqual([2, 'migsafe: --pg-version takes a PostgreSQL major version from 10 to 18, not 8\n']);
+    expect(runCli(['lint', 'db', '--pg-version', '18'], { cwd: dir }).status).toBe(0);
+  });
+
+  it('explain renders the page for a terminal: no Markdown fences or heading marks', () => {
+    const out = runCli(['explain', 'lock-table']).stdout;
+    expect(out.split('\n')[0]).toBe('lock-table');
+    expect(out).not.toMatch(/~~~|^#/m);
+    expect(out).toContain("\n    SET lock_timeout = '5s';\n");
   });
 });

@@ -1,9 +1,11 @@
 // `migsafe lint | trace | verify | baseline | rules | explain`. Exit codes: 0 clean, 1 findings over the threshold, 2 usage,
 // config or internal error (one line on stderr; the stack only with --debug).
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { UsageError } from '../discover/discover.js';
+import { committedUnchanged } from '../discover/git.js';
 import { ConfigError } from '../engine/config.js';
 import { applyBaseline, makeBaseline, readBaseline, writeBaseline } from '../engine/baseline.js';
 import { lint, type LintResult } from '../engine/lint.js';
@@ -44,7 +46,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   const selection = (command: Command) =>
     command
       .argument('[paths...]', 'files, directories or globs (default: the current directory)')
-      .option('--pg-version <n>', "target PostgreSQL major version (default 15, or the config's)", parseInteger('--pg-version'))
+      .option('--pg-version <n>', "target PostgreSQL major version, 10 to 18 (default 15, or the config's)", parsePgVersion)
       .option('-c, --config <file>', 'config file (default: found by walking up from the working directory)')
       .option('--rule <id=severity>', 'set a rule to off, warn or error (repeatable)', (value: string, all: string[]) => [...all, value], [])
       .option('--changed-since <ref>', 'only migrations added or modified since this git ref, and uncommitted ones')
@@ -89,6 +91,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
         log: (line) => io.stderr.write(`migsafe: ${line}\n`),
         seedRows: options.seedRows,
       });
+      if (noMigrations(result, paths, options, io)) {
+        exitCode = 2;
+        return;
+      }
       exitCode = report(result, options, io);
     });
   };
@@ -96,12 +102,13 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   observed('verify', 'run up → down → up on PostgreSQL and report what the round trip does not restore');
 
   selection(program.command('baseline').description('record the current findings, so that lint --baseline reports only new ones'))
-    .option('-o, --output <file>', 'the baseline file to write', 'migsafe-baseline.json')
+    .option('-o, --output <file>', "the baseline file to write (default: the config's \"baseline\", or migsafe-baseline.json)")
     .action(async (paths: string[], options: LintOptions) => {
       const result = await lint({ paths, configPath: options.config, pgVersion: options.pgVersion, rules: ruleSettings(options.rule), changedSince: options.changedSince, staged: options.staged });
       if (result.errors.length) throw new Error(result.errors[0]!.split('\n')[0]);
-      writeBaseline(options.output!, makeBaseline(result.diagnostics, options.output!));
-      io.stdout.write(`migsafe: recorded ${result.diagnostics.length} finding${result.diagnostics.length === 1 ? '' : 's'} in ${options.output} (${result.summary.files} files)\n`);
+      const output = options.output ?? (result.configBaseline ? path.relative(process.cwd(), result.configBaseline) : 'migsafe-baseline.json');
+      writeBaseline(output, makeBaseline(result.diagnostics, output));
+      io.stdout.write(`migsafe: recorded ${result.diagnostics.length} finding${result.diagnostics.length === 1 ? '' : 's'} in ${output} (${result.summary.files} files)\n`);
     });
 
   program
@@ -120,7 +127,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .action(async (id: string) => {
       const rule = (await loadRules()).find((r) => r.id === id);
       if (!rule) throw new UsageError(`unknown rule "${id}" (see \`migsafe rules\`)`);
-      io.stdout.write(ruleMarkdown(rule));
+      // A terminal gets the page rendered; a pipe gets it plain (`npm run docs` writes the Markdown).
+      const { markdownForTerminal } = await import('../report/terminal-markdown.js');
+      const stdout = io.stdout as NodeJS.WritableStream & { isTTY?: boolean };
+      io.stdout.write(markdownForTerminal(ruleMarkdown(rule), !!stdout.isTTY && pc.isColorSupported));
     });
 
   try {
@@ -135,6 +145,15 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     if (debug && !known) io.stderr.write(`${(error as Error).stack}\n`);
     return 2;
   }
+}
+
+/** The PostgreSQL versions migsafe's knowledge covers (what each version locks and rewrites). */
+export const PG_VERSIONS = { min: 10, max: 18 };
+
+function parsePgVersion(value: string): number {
+  const version = parseInteger('--pg-version')(value);
+  if (version < PG_VERSIONS.min || version > PG_VERSIONS.max) throw new UsageError(`--pg-version takes a PostgreSQL major version from ${PG_VERSIONS.min} to ${PG_VERSIONS.max}, not ${value}`);
+  return version;
 }
 
 function parseInteger(flag: string) {
@@ -162,11 +181,48 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
     changedSince: options.changedSince,
     staged: options.staged,
   });
-  if (options.baseline) result = applyBaseline(result, readBaseline(options.baseline), options.baseline);
+  const baseline = options.baseline ?? (result.configBaseline && existsSync(result.configBaseline) ? path.relative(process.cwd(), result.configBaseline) : undefined);
+  if (baseline) result = applyBaseline(result, readBaseline(baseline), baseline);
+  if (noMigrations(result, paths, options, io)) return 2;
   if (options.quiet) {
     result.diagnostics = result.diagnostics.filter((d) => d.severity === 'error');
   }
-  return report(result, options, io);
+  const code = report(result, options, io);
+  if (options.format === 'text' && !options.output && !baseline && options.changedSince === undefined && !options.staged) adoptionHint(result, io);
+  return code;
+}
+
+/**
+ * A path with no migrations is a mistake (a CI gate that passes on nothing): exit 2, saying what
+ * was searched. A change with no migration (--changed-since, --staged) is fine.
+ */
+function noMigrations(result: LintResult, paths: string[], options: Pick<LintOptions, 'changedSince' | 'staged' | 'stdin'>, io: { stderr: NodeJS.WritableStream }): boolean {
+  if (result.summary.files > 0 || result.errors.length || result.unreadablePaths?.length || options.changedSince !== undefined || options.staged || options.stdin) return false;
+  const where = paths.length ? paths.join(' ') : '. (the current directory)';
+  io.stderr.write(`migsafe: no migrations found in ${where}: migsafe reads SQL files (.sql), Alembic revisions (.py with upgrade()) and TypeScript/JavaScript migrations (.ts, .js with up()), outside node_modules, dist, build and hidden folders\n`);
+  return true;
+}
+
+/**
+ * First contact with a repository that has years of migrations: when most findings are in
+ * migrations committed long ago, say how to check only new ones.
+ */
+function adoptionHint(result: LintResult, io: { stdout: NodeJS.WritableStream }): void {
+  if (result.diagnostics.length < 10) return;
+  const files = [...new Set(result.diagnostics.map((d) => d.source?.path).filter((f): f is string => !!f))];
+  let committed: Set<string>;
+  try {
+    committed = committedUnchanged(process.cwd(), files);
+  } catch {
+    return;
+  }
+  const old = result.diagnostics.filter((d) => d.source && committed.has(d.source.path)).length;
+  if (old < result.diagnostics.length * 0.8) return;
+  io.stdout.write(
+    `\n${old} of these ${result.diagnostics.length} findings are in migrations already committed (and probably deployed). To check only new ones:\n` +
+      '  npx migsafe lint --changed-since origin/main     (migrations added or changed since a branch)\n' +
+      '  npx migsafe baseline                             (record today\'s findings; set "baseline": "migsafe-baseline.json" in the config)\n',
+  );
 }
 
 /** Writes the report and says what the exit code is. */

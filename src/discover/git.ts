@@ -45,3 +45,19 @@ export function stagedFiles(cwd: string): ChangedFiles {
   for (const file of staged) contents.set(path.join(top, file), git(top, ['show', `:${file}`]));
   return { files: staged.map((f) => path.join(top, f)), contents };
 }
+
+/**
+ * Of these files (absolute paths), the ones git tracks and that are unchanged since HEAD: migrations
+ * that are most likely deployed already. Empty outside a git repository.
+ */
+export function committedUnchanged(cwd: string, files: string[]): Set<string> {
+  let top: string;
+  try {
+    top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return new Set();
+  }
+  const tracked = new Set(names(git(top, ['ls-files', '-z'])).map((f) => path.join(top, f)));
+  const changed = new Set(names(git(top, ['diff', '--name-only', '-z', 'HEAD'])).map((f) => path.join(top, f)));
+  return new Set(files.filter((file) => tracked.has(file) && !changed.has(file)));
+}

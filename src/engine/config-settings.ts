@@ -18,6 +18,8 @@ export interface ConfigOverride {
 
 export interface MigsafeConfig {
   pgVersion?: number;
+  /** Baseline file, relative to the config file. */
+  baseline?: string;
   rules?: Record<string, RuleSetting>;
   include?: string[];
   exclude?: string[];

@@ -27,12 +27,12 @@ const SEARCH_PLACES = [
 ];
 
 export async function loadConfig(cwd: string, explicitPath?: string): Promise<LoadedConfig> {
-  const explorer = cosmiconfig('migsafe', { searchPlaces: SEARCH_PLACES, searchStrategy: 'global', cache: false });
+  const explorer = cosmiconfig('migsafe', { searchPlaces: SEARCH_PLACES, searchStrategy: 'global', cache: false, ignoreEmptySearchPlaces: false });
   let result: CosmiconfigResult;
   try {
     result = explicitPath ? await explorer.load(path.resolve(cwd, explicitPath)) : await explorer.search(cwd);
   } catch (error) {
-    throw new ConfigError(`cannot read config${explicitPath ? ` ${explicitPath}` : ''}: ${(error as Error).message.split('\n')[0]}`);
+    throw configReadError(error, cwd, explicitPath);
   }
   return loadedFrom(result, cwd);
 }
@@ -43,6 +43,7 @@ export function loadConfigSync(searchFrom: string, explicitPath?: string): Loade
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'global',
     cache: true,
+    ignoreEmptySearchPlaces: false,
     // Node 20.19+ can require() an ES module without top-level await; cosmiconfig's sync explorer
     // has no loader for .mjs of its own.
     loaders: { '.mjs': (filepath: string) => createRequire(filepath)(filepath) },
@@ -51,15 +52,34 @@ export function loadConfigSync(searchFrom: string, explicitPath?: string): Loade
   try {
     result = explicitPath ? explorer.load(path.resolve(searchFrom, explicitPath)) : explorer.search(searchFrom);
   } catch (error) {
-    throw new ConfigError(`cannot read config${explicitPath ? ` ${explicitPath}` : ''}: ${(error as Error).message.split('\n')[0]}`);
+    throw configReadError(error, searchFrom, explicitPath);
   }
   return loadedFrom(result, searchFrom);
 }
 
+/**
+ * A config file that does not load: what and where in one line. cosmiconfig's JSON errors put the
+ * reason after a code frame ("JSON Error in FILE:", frame, "Expected ... at position 13"), and YAML's
+ * and JavaScript's have it on their first line.
+ */
+function configReadError(error: unknown, cwd: string, explicitPath?: string): ConfigError {
+  const message = String((error as Error)?.message ?? error);
+  const file = /^(?:JSON|YAML) Error in (.*?):/.exec(message)?.[1];
+  const reason = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^(>|\|)|^\d+ \||Error in /.test(line))[0]
+    ?.replace(/ while parsing .*$/, '');
+  const where = file ? path.relative(cwd, file) || file : explicitPath;
+  return new ConfigError(`cannot read config${where ? ` ${where}` : ''}: ${reason ?? message.split('\n')[0]}`);
+}
+
 /** The config cosmiconfig found (or the empty one), validated. */
 function loadedFrom(result: CosmiconfigResult, searchFrom: string): LoadedConfig {
-  if (!result || result.isEmpty) {
-    return { config: {}, filepath: result?.filepath ?? null, base: result ? path.dirname(result.filepath) : searchFrom };
+  // An empty migsafe.config.* is a mistake, not "no config": package.json without a "migsafe" key is never a result.
+  if (result?.isEmpty) throw new ConfigError(`invalid config ${path.relative(searchFrom, result.filepath) || result.filepath}: the file is empty (write {} for the defaults)`);
+  if (!result) {
+    return { config: {}, filepath: null, base: searchFrom };
   }
   const config = (result.config?.default ?? result.config) as MigsafeConfig;
   validateConfig(config, path.relative(searchFrom, result.filepath) || result.filepath);

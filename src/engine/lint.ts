@@ -48,6 +48,8 @@ export interface LintResult {
   summary: LintSummary;
   /** Internal errors; the CLI exits 2 when there are any. */
   errors: string[];
+  /** The config's `baseline` file (absolute), if it names one. */
+  configBaseline?: string;
   /** Directories that could not be listed (the rest was linted); the CLI exits 2 when there are any. */
   unreadablePaths?: string[];
   rules: RuleModule[];
@@ -150,6 +152,7 @@ function finishLint(request: LintRequest, prepared: PreparedRun, result: Directo
     summary: summarize(diagnostics, { files: targetFiles.length, migrations: result.migrations, statements: result.statements, unanalyzable: result.unanalyzable }),
     errors: result.errors,
     unreadablePaths: prepared.unreadablePaths,
+    configBaseline: loaded.config.baseline ? path.resolve(loaded.base, loaded.config.baseline) : undefined,
     rules,
     filesLinted: targetFiles.map((f) => f.relPath),
     filesExamined: result.filesExamined,
