@@ -257,6 +257,24 @@ describe('statements no runner here can feed', () => {
 });
 
 describe('CLI', () => {
+  it('a migration under test that cannot run is an error with the reason; the summary counts the round trips made', () => {
+    const dir = project({
+      'db/0001_a.up.sql': 'CREATE TABLE a (id int);\n',
+      'db/0001_a.down.sql': 'DROP TABLE a;\n',
+      'db/0002_b.up.sql': 'CREATE TABLE b (id int REFERENCES missing (id));\n',
+      'db/0002_b.down.sql': 'DROP TABLE b;\n',
+      'db/0003_c.up.sql': 'CREATE TABLE c (id int);\n',
+      'db/0003_c.down.sql': 'DROP TABLE c;\n',
+    });
+    const run = runCli(['verify', 'db'], { cwd: dir });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('error[migration-skipped]: migsafe could not run migration 0003_c: an earlier migration (0002_b) failed.');
+    expect(run.stdout).toContain('verify: 1 of 3 migrations under test made the round trip up → down → up (the findings above say why the others did not)');
+    const json = JSON.parse(runCli(['verify', 'db', '--format', 'json'], { cwd: dir }).stdout);
+    expect(json.observed).toEqual({ command: 'verify', targets: 3, completed: 1 });
+    expect(JSON.parse(runCli(['trace', 'db', '--format', 'json'], { cwd: dir }).stdout).observed).toEqual({ command: 'trace', targets: 3, completed: 1 });
+  }, 60_000);
+
   it('trace --format json adds the per-statement trace; exit codes as lint', () => {
     const dir = project({ 'db/0001.sql': 'CREATE TABLE t (a int);\n', 'db/0002.sql': 'ALTER TABLE t ADD COLUMN b int;\n' });
     const run = runCli(['trace', 'db/0002.sql', '--format', 'json'], { cwd: dir });

@@ -78,8 +78,11 @@ describe.skipIf(!server)('--database-url is contained', () => {
       expect(findings.filter((f: string) => f.includes('server-effect-refused'))).toEqual([2, 3, 4, 5, 6, 7, 8].map((line) => `db/0001_accounts.up.sql:${line}:server-effect-refused`));
       // The run role may neither create roles nor run programs: PostgreSQL refuses what SQL built at run time tries.
       expect(findings).toContain('db/0001_accounts.up.sql:9:migration-skipped');
-      expect(JSON.parse(run.stdout).findings.find((f: { line: number; ruleId: string }) => f.line === 9 && f.ruleId === 'migration-skipped').message).toMatch(/permission denied to create role.*a role created for the run/);
-      expect(run.status).toBe(0);
+      const skipped = JSON.parse(run.stdout).findings.find((f: { line: number; ruleId: string }) => f.line === 9 && f.ruleId === 'migration-skipped');
+      expect(skipped.message).toMatch(/permission denied to create role.*a role created for the run/);
+      // The migration under test did not run to its end: an error.
+      expect(skipped.severity).toBe('error');
+      expect(run.status).toBe(1);
     }
     expect(await serverState()).toEqual(before);
     expect(existsSync(marker)).toBe(false);

@@ -79,6 +79,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     command.action(async (paths: string[], options: LintOptions & { databaseUrl?: string; seedRows?: number; unsafeAllowServerWideEffects?: boolean }) => {
       if (options.unsafeAllowServerWideEffects && !options.databaseUrl) throw new UsageError('--unsafe-allow-server-wide-effects goes with --database-url');
       const { runObserved } = await import('../trace/run.js');
+      let progressLine = false;
       const result = await runObserved(name, {
         paths,
         configPath: options.config,
@@ -88,9 +89,17 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
         staged: options.staged,
         databaseUrl: options.databaseUrl,
         allowServerWide: options.unsafeAllowServerWideEffects,
-        log: (line) => io.stderr.write(`migsafe: ${line}\n`),
+        log: (line) => io.stderr.write(`${progressLine ? '\r\u001b[K' : ''}migsafe: ${line}\n`),
+        // On a terminal: one line that says where the run is (runs take tens of seconds).
+        progress: (io.stderr as NodeJS.WriteStream).isTTY
+          ? ({ directory, migration, index, total }) => {
+              progressLine = true;
+              io.stderr.write(`\r\u001b[K${name} ${directory}: ${index + 1}/${total} ${migration}`.slice(0, ((io.stderr as NodeJS.WriteStream).columns ?? 80) + 4));
+            }
+          : undefined,
         seedRows: options.seedRows,
       });
+      if (progressLine) io.stderr.write('\r\u001b[K');
       if (noMigrations(result, paths, options, io)) {
         exitCode = 2;
         return;

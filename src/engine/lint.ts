@@ -63,6 +63,8 @@ export interface LintResult {
   trace?: TracedStatement[];
   /** migsafe trace/verify: the database the migrations ran on. */
   database?: string;
+  /** migsafe trace/verify: the migrations under test, and how many ran to their end (verify: up → down → up). */
+  observed?: { command: 'trace' | 'verify'; targets: number; completed: number };
 }
 
 export interface PreparedRun {

@@ -29,6 +29,7 @@ export const reportJson: Reporter = (result) => {
       ...(result.summary.baseline ? { baseline: result.summary.baseline } : {}),
     },
     ...(result.database ? { database: result.database } : {}),
+    ...(result.observed ? { observed: result.observed } : {}),
     ...(result.trace ? { trace: result.trace } : {}),
   };
   return `${JSON.stringify(output, null, 2)}\n`;

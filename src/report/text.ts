@@ -34,6 +34,10 @@ export const reportText: Reporter = (result, options) => {
   }
   if (result.trace?.length) out.push(...traceTable(result, c), '');
   if (result.database) out.push(c.dim(`ran on ${visible(result.database)}`));
+  if (result.observed) {
+    const { command, targets, completed } = result.observed;
+    out.push(`${command}: ${completed} of ${targets} migration${targets === 1 ? '' : 's'} under test ${command === 'verify' ? 'made the round trip up → down → up' : 'ran to the end'}${completed < targets ? ' (the findings above say why the others did not)' : ''}`);
+  }
   const { errors, warnings, infos, files, migrations } = result.summary;
   const problems = errors + warnings + infos;
   const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info`;

@@ -19,6 +19,8 @@ export interface RunOptions extends LintRequest {
   allowServerWide?: boolean;
   /** Notes for stderr (leftovers of killed runs removed, containment the server did not allow). */
   log?: (line: string) => void;
+  /** Called before each migration runs (a progress line on a terminal). */
+  progress?: (step: { directory: string; migration: string; index: number; total: number }) => void;
   seedRows?: number;
   /** Reuse this database (tests); it is reset, not closed. */
   database?: Database;
@@ -54,8 +56,22 @@ export class FindingSink {
     }
   }
 
-  report(ruleId: string, where: { file: SourceFile; span: Span; statement?: Statement }, migration: Migration, section: Section, message: string, help?: string): void {
-    const severity = this.severities.get(ruleId) ?? this.rules.get(ruleId)?.severity;
+  /**
+   * A migration under test that did not run (or not to its end): an error, whatever the rule's
+   * default, since nothing was verified of it (unless the config sets migration-skipped itself).
+   */
+  targetNotRun(where: { file: SourceFile; span: Span; statement?: Statement }, migration: Migration, section: Section, message: string): void {
+    this.notRunTargets.add(migration.id);
+    this.report('migration-skipped', where, migration, section, message, undefined, this.severities.get('migration-skipped') ?? 'error');
+  }
+
+  /** Ids of the migrations under test that did not run to their end. */
+  readonly notRunTargets = new Set<string>();
+  /** Migrations under test that ran to their end (verify: the whole round trip up → down → up). */
+  completed = 0;
+
+  report(ruleId: string, where: { file: SourceFile; span: Span; statement?: Statement }, migration: Migration, section: Section, message: string, help?: string, severityOverride?: Severity | 'off'): void {
+    const severity = severityOverride ?? this.severities.get(ruleId) ?? this.rules.get(ruleId)?.severity;
     if (!severity || severity === 'off') return;
     this.findings.push({
       ruleId,
@@ -93,6 +109,7 @@ export async function runObserved(command: 'trace' | 'verify', options: RunOptio
   let sink: FindingSink | null = null;
   const allFindings: Finding[] = [];
   let migrationCount = 0;
+  let completed = 0;
   let statements = 0;
   try {
     for (const directory of job.directories) {
@@ -110,11 +127,14 @@ export async function runObserved(command: 'trace' | 'verify', options: RunOptio
       await db.reset();
       const bookkeeping = migrations[0] ? RUNNER_TABLES[migrations[0].layout] : undefined;
       if (bookkeeping) await db.exec(bookkeeping);
+      const directoryName = path.relative(job.cwd, directory.dir) || '.';
+      const progress = (migration: Migration, index: number) => options.progress?.({ directory: directoryName, migration: migration.id, index, total: migrations.length });
       if (command === 'verify') {
-        await verifyDirectory(db, migrations, isTarget, sink, options.seedRows ?? 0);
+        await verifyDirectory(db, migrations, isTarget, sink, options.seedRows ?? 0, progress);
       } else {
         const stopped = { reason: '' };
-        for (const migration of migrations) {
+        for (const [index, migration] of migrations.entries()) {
+          progress(migration, index);
           const entries = await traceMigration(db, migration, isTarget(migration), sink, stopped);
           trace.push(...entries);
         }
@@ -124,6 +144,7 @@ export async function runObserved(command: 'trace' | 'verify', options: RunOptio
         statements += migration.up.statements.length + (migration.down?.statements.length ?? 0);
       }
       allFindings.push(...sink.findings);
+      completed += sink.completed;
     }
   } finally {
     if (!options.database) {
@@ -143,6 +164,7 @@ export async function runObserved(command: 'trace' | 'verify', options: RunOptio
     filesLinted: targetFiles.map((f) => f.relPath),
     layouts: {},
     trace: command === 'trace' ? trace : undefined,
+    observed: { command, targets: migrationCount, completed },
     database: db.description,
   };
 }

@@ -51,7 +51,7 @@ async function constraintStates(db: Database): Promise<Map<string, boolean>> {
 
 export async function traceMigration(db: Database, migration: Migration, target: boolean, sink: FindingSink, stopped: { reason: string }): Promise<TracedStatement[]> {
   const skip = (reason: string) =>
-    sink.report('migration-skipped', { file: migration.up.anchor.file, span: { start: migration.up.anchor.offset, end: migration.up.anchor.offset } }, migration, 'up', `migsafe could not run migration ${migration.id}: ${reason}.`);
+    sink.targetNotRun({ file: migration.up.anchor.file, span: { start: migration.up.anchor.offset, end: migration.up.anchor.offset } }, migration, 'up', `migsafe could not run migration ${migration.id}: ${reason}.`);
   if (stopped.reason) {
     if (target) skip(stopped.reason);
     return [];
@@ -108,10 +108,11 @@ export async function traceMigration(db: Database, migration: Migration, target:
       },
     });
   });
+  if (!outcome.failed) sink.completed++;
   if (outcome.failed) {
     const { statement, error } = outcome.failed;
     const unsupported = unsupportedReason(error, db);
-    if (unsupported) sink.report('migration-skipped', { file: statement.file, span: statement.span, statement }, migration, 'up', `migsafe could not run migration ${migration.id} past this statement: ${unsupported}.`);
+    if (unsupported) sink.targetNotRun({ file: statement.file, span: statement.span, statement }, migration, 'up', `migsafe could not run migration ${migration.id} past this statement: ${unsupported}.`);
     else sink.report('trace-statement-failed', { file: statement.file, span: statement.span, statement }, migration, 'up', `PostgreSQL rejected this statement: ${error.message}.`);
     stopped.reason = `an earlier migration (${migration.id}) failed`;
   }

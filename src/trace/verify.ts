@@ -9,12 +9,13 @@ import { dataFingerprints, describeDifferences, schemaSnapshot } from './snapsho
 
 const MAX_DIFFERENCES = 20;
 
-export async function verifyDirectory(db: Database, migrations: Migration[], isTarget: (m: Migration) => boolean, sink: FindingSink, rows: number): Promise<void> {
+export async function verifyDirectory(db: Database, migrations: Migration[], isTarget: (m: Migration) => boolean, sink: FindingSink, rows: number, progress?: (migration: Migration, index: number) => void): Promise<void> {
   let stopped = '';
-  for (const migration of migrations) {
+  for (const [index, migration] of migrations.entries()) {
+    progress?.(migration, index);
     const target = isTarget(migration);
     const upAt = { file: migration.up.anchor.file, span: { start: migration.up.anchor.offset, end: migration.up.anchor.offset } };
-    const skip = (reason: string) => sink.report('migration-skipped', upAt, migration, 'up', `migsafe could not run migration ${migration.id}: ${reason}.`);
+    const skip = (reason: string) => sink.targetNotRun(upAt, migration, 'up', `migsafe could not run migration ${migration.id}: ${reason}.`);
     if (stopped) {
       if (target) skip(stopped);
       continue;
@@ -35,7 +36,7 @@ export async function verifyDirectory(db: Database, migrations: Migration[], isT
       const { statement, error } = up.failed;
       const unsupported = unsupportedReason(error, db);
       if (unsupported) {
-        if (target) sink.report('migration-skipped', { file: statement.file, span: statement.span, statement }, migration, 'up', `migsafe could not run migration ${migration.id} past this statement: ${unsupported}.`);
+        if (target) sink.targetNotRun({ file: statement.file, span: statement.span, statement }, migration, 'up', `migsafe could not run migration ${migration.id} past this statement: ${unsupported}.`);
       } else if (target) {
         sink.report('verify-up-failed', { file: statement.file, span: statement.span, statement }, migration, 'up', `The up migration fails here${rows > 0 ? ` (with ${rows} seeded rows per table)` : ''}: ${error.message}.`);
       }
@@ -49,7 +50,7 @@ export async function verifyDirectory(db: Database, migrations: Migration[], isT
     if (down.failed) {
       const { statement, error } = down.failed;
       const unsupported = unsupportedReason(error, db);
-      if (unsupported) sink.report('migration-skipped', { file: statement.file, span: statement.span, statement }, migration, 'down', `migsafe could not run the down migration of ${migration.id} past this statement: ${unsupported}.`);
+      if (unsupported) sink.targetNotRun({ file: statement.file, span: statement.span, statement }, migration, 'down', `migsafe could not run the down migration of ${migration.id} past this statement: ${unsupported}.`);
       else sink.report('verify-down-failed', { file: statement.file, span: statement.span, statement }, migration, 'down', `The down migration fails here: ${error.message}.`);
       continue; // the schema is as up left it; the next migration follows that
     }
@@ -78,6 +79,8 @@ export async function verifyDirectory(db: Database, migrations: Migration[], isT
       const { statement, error } = again.failed;
       sink.report('verify-reapply-failed', { file: statement.file, span: statement.span, statement }, migration, 'up', `After up and down, applying up again fails here: ${error.message}.`);
       stopped = `an earlier migration (${migration.id}) could not be re-applied`;
+    } else {
+      sink.completed++;
     }
   }
 }
