@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir, runCli } from './helpers.js';
 
 // The plugin as users import it: the built package entry `migsafe/eslint`.
-const { default: built } = await import('../dist/src/eslint/index.js');
+// (A specifier TypeScript does not resolve: the build has no declarations; its types are the source's.)
+const builtEntry = '../dist/src/eslint/index.js';
+const { default: built } = await import(builtEntry);
 const plugin = built as unknown as ESLint.Plugin & { rules: Record<string, Rule.RuleModule>; configs: Record<string, Linter.Config[]> };
 
 RuleTester.describe = describe;

@@ -294,7 +294,10 @@ export async function runCase(seed: number, root: string): Promise<FuzzFailure |
     const expected = [withSentinel[0]!, format.mutated, withSentinel[withSentinel.length - 1]!];
     // Code that TypeScript or Python cannot parse may have lost the function the sentinel is in
     // (its runner could not load it either): then that syntax error must be reported instead.
-    const hostSyntaxError = result.diagnostics.some((d) => d.file === format.mutated && d.ruleId === 'syntax-error' && /^(TypeScript\/JavaScript|Python) cannot parse/.test(d.message));
+    // Likewise code nested too deeply to read: the file is reported as unanalysable instead.
+    const hostSyntaxError = result.diagnostics.some(
+      (d) => d.file === format.mutated && ((d.ruleId === 'syntax-error' && /^(TypeScript\/JavaScript|Python) cannot parse/.test(d.message)) || (d.ruleId === 'unanalyzable-statement' && /nested/.test(d.message))),
+    );
     for (const file of expected) {
       const line = file === format.mutated ? format.sentinelLine : null;
       const found = [...sentinels].some((s) => s.startsWith(`${file}:`) && (line === null || s === `${file}:${line}`));

@@ -125,7 +125,12 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
   // Code TypeScript cannot parse: its error recovery may have moved or dropped the migration's
   // functions, so the error is reported where it is (the runner would fail to load the file).
   const syntaxError = firstParseError(tree);
-  if (!halves.up) return syntaxError ? placeholderMigration('script', directory, file, { parseError: syntaxError }, syntaxError.offset) : null;
+  if (!halves.up) {
+    if (syntaxError) return placeholderMigration('script', directory, file, { parseError: syntaxError }, syntaxError.offset);
+    // Blanked nesting may be what hid the functions: say so rather than pass the file over.
+    if (flattenedAt !== null) return placeholderMigration('script', directory, file, { unanalyzable: `brackets nested more than ${MAX_NESTING} deep, which migsafe reads as blanks, leave no up() it can find` }, flattenedAt);
+    return null;
+  }
   const framework = detectFramework(file.text, halves.up);
   const moduleScope = moduleConstants(tree, ev);
   const lower = (fn: ts.Node, section: 'up' | 'down'): MigrationHalf => {
