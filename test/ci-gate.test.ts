@@ -149,12 +149,13 @@ describe('pre-commit manifest', () => {
 
   it('declares a node hook running migsafe lint on the files it is given', () => {
     expect(hooks).toHaveLength(1);
-    expect(hooks[0]).toMatchObject({ id: 'migsafe', entry: 'migsafe lint', language: 'node', pass_filenames: true });
+    expect(hooks[0]).toMatchObject({ id: 'migsafe', entry: 'migsafe lint --staged', language: 'node', pass_filenames: true });
   });
 
   it('its files pattern covers SQL, TS/JS and Alembic migration paths, and not source code', () => {
-    const files = new RegExp(hooks[0].files);
-    for (const f of ['db/migrations/0001_init.up.sql', 'prisma/migrations/2024_x/migration.sql', 'src/migrations/1700000000000-AddUser.ts', 'migrations/20240101_add.js', 'alembic/versions/abc123_add.py', 'sqitch/deploy/users.sql']) {
+    // pre-commit's Python regex: (?i) at the start is JavaScript's `i` flag.
+    const files = new RegExp(hooks[0].files.replace(/^\(\?i\)/, ''), 'i');
+    for (const f of ['db/migrations/0001_init.up.sql', 'prisma/migrations/2024_x/migration.sql', 'src/migrations/1700000000000-AddUser.ts', 'migrations/20240101_add.js', 'alembic/versions/abc123_add.py', 'sqitch/deploy/users.sql', 'Common/Server/Infrastructure/Postgres/SchemaMigrations/1717678334852-MigrationName.ts', 'packages/schemas/alterations/1.0.0-1688375200-add-column.ts', 'db_migrate/0001.sql']) {
       expect(files.test(f), f).toBe(true);
     }
     for (const f of ['src/index.ts', 'README.md', 'app/models.py']) expect(files.test(f), f).toBe(false);
