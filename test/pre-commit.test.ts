@@ -17,7 +17,7 @@ describe.skipIf(!available)(`pre-commit (${preCommit.stdout?.trim()})`, () => {
   it('installs the hook from the repository and blocks a bad staged migration with the readable message; a good one commits', () => {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
     const dir = mkdtempSync(path.join(tmpdir(), 'migsafe-pre-commit-'));
-    const env = { ...process.env, PRE_COMMIT_HOME: path.join(dir, '.cache'), NO_COLOR: '1', PRE_COMMIT_COLOR: 'never', GIT_CONFIG_NOSYSTEM: '1' };
+    const env = { ...process.env, PRE_COMMIT_HOME: mkdtempSync(path.join(tmpdir(), 'migsafe-pre-commit-home-')), NO_COLOR: '1', PRE_COMMIT_COLOR: 'never', GIT_CONFIG_NOSYSTEM: '1' };
     const git = (...args: string[]) => spawnSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8', env, timeout: 600_000 });
     const write = (file: string, text: string) => {
       mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });

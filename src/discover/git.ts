@@ -1,7 +1,7 @@
 // Which migration files a change touches, for `--changed-since REF` and `--staged`.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { UsageError } from './discover.js';
+import { isMigrationFile, UsageError } from './discover.js';
 
 function git(cwd: string, args: string[]): string {
   try {
@@ -42,7 +42,8 @@ export function stagedFiles(cwd: string): ChangedFiles {
   const top = git(cwd, ['rev-parse', '--show-toplevel']).trim();
   const staged = names(git(top, ['diff', '--cached', '--name-only', '--diff-filter=AM', '-z']));
   const contents = new Map<string, string>();
-  for (const file of staged) contents.set(path.join(top, file), git(top, ['show', `:${file}`]));
+  // Only migration files are read (a staged submodule or binary file has no text to show).
+  for (const file of staged) if (isMigrationFile(file)) contents.set(path.join(top, file), git(top, ['show', `:${file}`]));
   return { files: staged.map((f) => path.join(top, f)), contents };
 }
 
