@@ -9,13 +9,20 @@ import { loadConfigSync } from '../engine/config.js';
 import { lintSync } from '../engine/lint.js';
 import { ruleMarkdown } from '../engine/rule-docs.js';
 import { ruleDocsUrl } from '../engine/rule.js';
-import { loadRules } from '../engine/rules-registry.js';
+import { loadRulesSync } from '../engine/rules-registry.js';
 import type { Diagnostic } from '../engine/types.js';
 import { sqlLanguage } from './sql-language.js';
 
 // ESLint rules are synchronous: load PostgreSQL's parser and the rules once, when the plugin loads.
-await loadModule();
-const migsafeRules = (await loadRules()).filter((rule) => !rule.observedBy);
+// No top-level await: a CommonJS config must be able to require() the plugin. PostgreSQL's parser
+// (WASM) loads in the background from here on; ESLint lints files only after loading the config
+// and finding the files, by which time it is ready (`plugin.ready` resolves when it is).
+let parserReady = false;
+const ready = loadModule().then(() => {
+  parserReady = true;
+});
+const allRules = loadRulesSync();
+const migsafeRules = allRules.filter((rule) => !rule.observedBy);
 
 interface ReportContext {
   filename: string;
@@ -33,6 +40,9 @@ function analyze(context: ReportContext): Diagnostic[] {
   const cached = analyses.get(sourceCode);
   if (cached) return cached;
   const filename = path.resolve(context.cwd, context.physicalFilename ?? context.filename);
+  if (!parserReady) {
+    throw new Error("migsafe: PostgreSQL's parser is still loading; await the plugin's `ready` promise before linting in the same tick as importing it");
+  }
   let diagnostics: Diagnostic[] = [];
   try {
     const result = lintSync(
@@ -110,7 +120,8 @@ export const rules = Object.fromEntries(
             context.report({
               loc: { start: { line: d.line, column: d.column - 1 }, end: { line: d.endLine, column: d.endColumn - 1 } },
               messageId: 'finding',
-              data: { message: d.help ? `${d.message} ${d.help.split('\n')[0]}` : d.message },
+              // The whole help, SQL included, on one line: an editor shows the message as one paragraph.
+              data: { message: d.help ? `${d.message} ${d.help.split('\n').map((line) => line.trim()).filter(Boolean).join(' ')}` : d.message },
               ...(SUGGESTIONS[rule.id] ? { suggest: concurrentlySuggestion(d, context.sourceCode.text, SUGGESTIONS[rule.id]!) } : {}),
             });
           }
@@ -133,11 +144,17 @@ const plugin: {
   rules: typeof rules;
   languages: { sql: typeof sqlLanguage };
   configs: Record<string, unknown[]>;
+  /** The globs `recommended` lints TS/JS migrations in: give a TypeScript parser the same ones. */
+  scriptFiles: string[];
+  /** Resolves when PostgreSQL's parser is loaded (for programmatic use right after importing). */
+  ready: Promise<void>;
 } = {
   meta: { name: 'migsafe', version: '0.1.0' },
   rules,
   languages: { sql: sqlLanguage },
   configs: {},
+  scriptFiles: SCRIPT_MIGRATION_FILES,
+  ready,
 };
 
 plugin.configs.recommended = [
