@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runCli, tempProject } from './helpers.js';
@@ -175,11 +176,27 @@ describe('GitHub Action', () => {
 
   it('is a composite action with the documented inputs, uploading SARIF', () => {
     expect(action.runs.using).toBe('composite');
-    expect(Object.keys(action.inputs).sort()).toEqual(['base-ref', 'config', 'fail-on', 'paths', 'pg-version', 'sarif-file', 'upload-sarif']);
+    expect(Object.keys(action.inputs).sort()).toEqual(['base-ref', 'baseline', 'config', 'fail-on', 'paths', 'pg-version', 'sarif-file', 'upload-sarif']);
     const steps = action.runs.steps;
-    expect(steps.some((s: { uses?: string }) => s.uses?.startsWith('github/codeql-action/upload-sarif@'))).toBe(true);
     expect(steps.find((s: { id?: string }) => s.id === 'lint').run).toContain('action/run.sh');
+    // The upload is optional, runs only on a SARIF file that exists, and never fails the job.
+    const upload = steps.find((s: { uses?: string }) => s.uses?.startsWith('github/codeql-action/upload-sarif@'));
+    expect(upload).toMatchObject({ 'continue-on-error': true });
+    expect(upload.if).toContain("hashFiles(inputs.sarif-file) != ''");
+    expect(action.inputs['upload-sarif'].default).toBe('false');
+    // Only the runtime dependencies are installed.
+    expect(steps.find((s: { name?: string }) => s.name === 'Install migsafe').run).toContain('npm ci --prefix "$GITHUB_ACTION_PATH" --omit=dev');
   });
+
+  it("its install command (npm ci --omit=dev) builds a working migsafe from a clone, without the dev tree", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'migsafe-action-install-'));
+    execFileSync('git', ['clone', '-q', repoRoot, dir]);
+    const install = spawnSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, encoding: 'utf8', timeout: 600_000 });
+    expect(install.status, install.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'node_modules/vitest'))).toBe(false);
+    const run = spawnSync(process.execPath, [path.join(dir, 'bin/migsafe.js'), 'lint', 'fixtures/rules/lock-table/invalid', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
+    expect(JSON.parse(run.stdout).findings.map((f: { ruleId: string }) => f.ruleId)).toContain('lock-table');
+  }, 600_000);
 
   it('its lint step writes SARIF, annotates the changed migrations and reports the exit code', () => {
     const { dir, write, git } = repo();
@@ -190,18 +207,58 @@ describe('GitHub Action', () => {
     write('db/002.sql', `${LOCK}CREATE INDEX users_id_idx ON users (id);\n`);
     const outputs = path.join(dir, 'outputs.txt');
     const summary = path.join(dir, 'summary.md');
+    // migsafe behind a wrapper that counts its runs: the step lints once for every report.
+    const runs = path.join(dir, 'runs.txt');
+    const counting = path.join(dir, 'counting-migsafe.mjs');
+    writeFileSync(counting, `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(runs)}, 'run\\n');\nawait import(${JSON.stringify(pathToFileURL(path.join(repoRoot, 'bin/migsafe.js')).href)});\n`);
     const step = spawnSync('bash', [path.join(repoRoot, 'action/run.sh')], {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, INPUT_PATHS: 'db', INPUT_BASE_REF: base, INPUT_FAIL_ON: 'error', INPUT_SARIF_FILE: 'out.sarif', GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary, INPUT_PG_VERSION: '', INPUT_CONFIG: '' },
+      env: { ...process.env, MIGSAFE_BIN: counting, INPUT_PATHS: 'db', INPUT_BASE_REF: base, INPUT_FAIL_ON: 'error', INPUT_SARIF_FILE: 'out.sarif', GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary, INPUT_PG_VERSION: '', INPUT_CONFIG: '' },
     });
     expect(step.status).toBe(0);
+    expect(readFileSync(runs, 'utf8')).toBe('run\n');
     expect(step.stdout).toMatch(/^::error file=db\/002\.sql,line=2,col=1,.*title=migsafe require-concurrent-index::/m);
     expect(readFileSync(outputs, 'utf8')).toBe('exit-code=1\n');
     const sarif = JSON.parse(readFileSync(path.join(dir, 'out.sarif'), 'utf8'));
     expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['require-concurrent-index']);
     expect(readFileSync(summary, 'utf8')).toContain('### migsafe: 1 error');
     expect(existsSync(path.join(dir, 'out.sarif'))).toBe(true);
+  });
+
+  it('a base commit missing from a shallow checkout: a clear error saying how to fix fetch-depth, exit code 2, no SARIF', () => {
+    const { dir, write, git } = repo();
+    write('db/001.sql', 'CREATE TABLE users (id bigint);\n');
+    git('add', '.');
+    git('commit', '-qm', 'base');
+    const outputs = path.join(dir, 'outputs.txt');
+    const summary = path.join(dir, 'summary.md');
+    const missing = 'a'.repeat(40);
+    const step = spawnSync('bash', [path.join(repoRoot, 'action/run.sh')], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, INPUT_PATHS: 'db', INPUT_BASE_REF: missing, INPUT_FAIL_ON: 'error', INPUT_SARIF_FILE: 'out.sarif', GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary },
+    });
+    expect(step.status).toBe(0);
+    expect(step.stdout).toBe(`::error title=migsafe::the base commit ${missing} is not in this checkout, so migsafe cannot tell which migrations the change adds. Check out with history: actions/checkout with fetch-depth: 0 (or set the input base-ref: '' to lint every migration).\n`);
+    expect(readFileSync(outputs, 'utf8')).toBe('exit-code=2\n');
+    expect(readFileSync(summary, 'utf8')).toContain('### migsafe: not run');
+    expect(existsSync(path.join(dir, 'out.sarif'))).toBe(false);
+  });
+
+  it('a baseline input leaves out the findings it records', () => {
+    const { dir, write } = repo();
+    write('db/001.sql', 'CREATE TABLE users (id bigint);\n');
+    write('db/002.sql', 'CREATE INDEX users_id_idx ON users (id);\n');
+    expect(runCli(['baseline', 'db', '-o', 'migsafe-baseline.json'], { cwd: dir }).status).toBe(0);
+    const outputs = path.join(dir, 'outputs.txt');
+    const step = spawnSync('bash', [path.join(repoRoot, 'action/run.sh')], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, INPUT_PATHS: 'db', INPUT_BASE_REF: '', INPUT_BASELINE: 'migsafe-baseline.json', INPUT_SARIF_FILE: 'out.sarif', GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: '' },
+    });
+    expect(step.stdout).toBe('');
+    expect(readFileSync(outputs, 'utf8')).toBe('exit-code=0\n');
   });
 });
 

@@ -19,6 +19,7 @@ const VERSION = '0.1.0';
 interface LintOptions {
   format: string;
   output?: string;
+  also?: string[];
   pgVersion?: number;
   config?: string;
   rule: string[];
@@ -56,6 +57,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   selection(program.command('lint').description('lint migrations'))
     .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(reporters)).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--also <format=file>', 'also write the same findings in another format to a file (repeatable; one run, several reports)', (value: string, all: string[]) => [...all, value], [])
     .option('--baseline <file>', 'leave out the findings recorded in this baseline (see `migsafe baseline`)')
     .addOption(new Option('--fail-on <severity>', 'the least severity that makes the exit code 1').choices(['error', 'warning', 'info', 'never']).default('error'))
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this', parseInteger('--max-warnings'))
@@ -174,6 +176,10 @@ function parseInteger(flag: string) {
 
 async function runLint(paths: string[], options: LintOptions, io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream }): Promise<number> {
   const rules = ruleSettings(options.rule);
+  for (const also of options.also ?? []) {
+    const format = also.slice(0, Math.max(0, also.indexOf('=')));
+    if (!reporters[format] || also.indexOf('=') === also.length - 1) throw new UsageError(`--also takes FORMAT=FILE with a format of ${Object.keys(reporters).join(', ')}, not "${also}"`);
+  }
   let stdin: { text: string; filename: string } | undefined;
   if (options.stdin) {
     if (!options.stdinFilename) throw new UsageError('--stdin needs --stdin-filename NAME (the path it stands for)');
@@ -197,6 +203,10 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
     result.diagnostics = result.diagnostics.filter((d) => d.severity === 'error');
   }
   const code = report(result, options, io);
+  for (const also of options.also ?? []) {
+    const [format, file] = [also.slice(0, also.indexOf('=')), also.slice(also.indexOf('=') + 1)];
+    writeFileSync(file, reporters[format]!(result, { color: false, cwd: process.cwd() }));
+  }
   if (options.format === 'text' && !options.output && !baseline && options.changedSince === undefined && !options.staged) adoptionHint(result, io);
   return code;
 }
