@@ -150,6 +150,11 @@ describe('readers never lose a directory', () => {
     expect(ids(run.findings)).toContain('alembic/versions/a1_x.py:5:lock-table');
   });
 
+  it('exports assigned in a comma expression (bundled code) are found', () => {
+    const dir = tempProject({ 'migrations/20240101_a.js': "exports.up = (knex) => knex.raw('LOCK TABLE a'), exports.down = (knex) => knex.raw('SELECT 1');\n" });
+    expect(ids(lintJson(['.'], dir).findings)).toEqual(['migrations/20240101_a.js:1:lock-table', 'migrations/20240101_a.js:1:require-lock-timeout']);
+  });
+
   it('an unterminated quote after many statements is read in linear time', () => {
     const statements = Array.from({ length: 30_000 }, (_, i) => `CREATE TABLE t${i} (id int);`).join('\n');
     const dir = tempProject({ 'db/0001.sql': `${statements}\nLOCK TABLE t1;\nSELECT 'never closed;\n` });

@@ -216,11 +216,16 @@ function findHalves(tree: ts.SourceFile, ev: ScriptEvaluator): Halves {
         if (tsv.isObjectLiteralExpression(initializer)) fromObject(initializer);
         else take(declaration.name.text, asFunction(initializer));
       }
-    } else if (tsv.isExpressionStatement(node) && tsv.isBinaryExpression(node.expression) && node.expression.operatorToken.kind === tsv.SyntaxKind.EqualsToken) {
-      const target = ev.dotted(node.expression.left) ?? '';
-      const value = unwrap(node.expression.right);
-      if (/^(module\.)?exports\.(up|down)$/.test(target)) take(target.split('.').pop()!, asFunction(value) ?? localFunction(tree, ev.dotted(value) ?? ''));
-      else if (target === 'module.exports' && tsv.isObjectLiteralExpression(value)) fromObject(value);
+    } else if (tsv.isExpressionStatement(node)) {
+      // `exports.up = ..., exports.down = ...` (bundled or minified code): each comma operand; an
+      // assignment's value is the first operand of a comma expression on its right.
+      for (const expression of commaOperands(node.expression)) {
+        if (!tsv.isBinaryExpression(expression) || expression.operatorToken.kind !== tsv.SyntaxKind.EqualsToken) continue;
+        const target = ev.dotted(expression.left) ?? '';
+        const value = unwrap(commaOperands(expression.right)[0]!);
+        if (/^(module\.)?exports\.(up|down)$/.test(target)) take(target.split('.').pop()!, asFunction(value) ?? localFunction(tree, ev.dotted(value) ?? ''));
+        else if (target === 'module.exports' && tsv.isObjectLiteralExpression(value)) fromObject(value);
+      }
     } else if (tsv.isClassDeclaration(node) || tsv.isClassExpression(node)) {
       for (const member of node.members) {
         if (tsv.isMethodDeclaration(member) && member.name && tsv.isIdentifier(member.name)) take(member.name.text, member, node);
@@ -231,6 +236,18 @@ function findHalves(tree: ts.SourceFile, ev: ScriptEvaluator): Halves {
   };
   tree.forEachChild(visit);
   return halves;
+}
+
+/** The operands of `a, b, c` (a comma expression parses as nested binary expressions), or [node]. */
+function commaOperands(node: ts.Expression): ts.Expression[] {
+  const operands: ts.Expression[] = [];
+  let current = node;
+  while (tsv.isBinaryExpression(current) && current.operatorToken.kind === tsv.SyntaxKind.CommaToken) {
+    operands.unshift(current.right);
+    current = current.left;
+  }
+  operands.unshift(current);
+  return operands;
 }
 
 function unwrap(node: ts.Expression): ts.Expression {
