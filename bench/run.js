@@ -13,7 +13,7 @@ const targets = [
   ['fixtures', path.join(root, 'fixtures')],
 ];
 
-execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+execFileSync(process.execPath, [path.join(root, 'scripts/build.js')], { stdio: 'inherit' });
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
