@@ -3,7 +3,6 @@
 // layout, the tables earlier migrations created).
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import fg from 'fast-glob';
 import picomatch from 'picomatch';
 import type { MigrationDirectory } from '../sources/layout.js';
 
@@ -65,7 +64,7 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
     } else if (kind === 'dir') {
       walked.push(absolute + path.sep);
       for (const file of walker.files(absolute, Infinity)) if (isMigrationFile(file)) targets.add(file);
-    } else if (fg.isDynamicPattern(given)) {
+    } else if (picomatch.scan(given).isGlob) {
       // A glob: its static base walked, the pattern matched against paths below it.
       const scan = picomatch.scan(given);
       const base = path.resolve(cwd, scan.base || '.');

@@ -1,12 +1,16 @@
 // Configuration: found by walking up from the working directory (cosmiconfig), validated against
 // the published JSON Schema (schema/migsafe.config.schema.json), and resolved per migration
 // directory (overrides by glob).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { cosmiconfig, cosmiconfigSync, type CosmiconfigResult } from 'cosmiconfig';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { CosmiconfigResult } from 'cosmiconfig';
+import type { Ajv, ErrorObject } from 'ajv';
+
+// cosmiconfig and ajv cost more start-up than a one-file lint does: loaded only when a config file exists.
+const require = createRequire(import.meta.url);
 import type { MigsafeConfig } from './config-settings.js';
 
 export type { MigsafeConfig, RuleSetting, SeverityName, ConfigOverride, DirectorySettings } from './config-settings.js';
@@ -26,7 +30,32 @@ const SEARCH_PLACES = [
   'migsafe.config.ts',
 ];
 
+/**
+ * Whether cosmiconfig could find anything from `searchFrom`: a config file or a package.json that
+ * mentions "migsafe" in this folder or one above it, or a global config folder. When not, there is
+ * no config, and cosmiconfig need not be loaded at all.
+ */
+function configMayExist(searchFrom: string): boolean {
+  for (let dir = path.resolve(searchFrom); ; dir = path.dirname(dir)) {
+    for (const place of SEARCH_PLACES) {
+      const file = path.join(dir, place);
+      if (!existsSync(file)) continue;
+      if (place !== 'package.json') return true;
+      try {
+        if (readFileSync(file, 'utf8').includes('"migsafe"')) return true;
+      } catch {
+        return true; // let cosmiconfig say what is wrong with it
+      }
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  const globalDir = path.join(process.env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'migsafe');
+  return existsSync(globalDir);
+}
+
 export async function loadConfig(cwd: string, explicitPath?: string): Promise<LoadedConfig> {
+  if (!explicitPath && !configMayExist(cwd)) return { config: {}, filepath: null, base: cwd };
+  const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig('migsafe', { searchPlaces: SEARCH_PLACES, searchStrategy: 'global', cache: false, ignoreEmptySearchPlaces: false });
   let result: CosmiconfigResult;
   try {
@@ -39,6 +68,8 @@ export async function loadConfig(cwd: string, explicitPath?: string): Promise<Lo
 
 /** loadConfig, synchronously (ESLint rules), searching up from `searchFrom`. */
 export function loadConfigSync(searchFrom: string, explicitPath?: string): LoadedConfig {
+  if (!explicitPath && !configMayExist(searchFrom)) return { config: {}, filepath: null, base: searchFrom };
+  const { cosmiconfigSync } = require('cosmiconfig') as typeof import('cosmiconfig');
   const explorer = cosmiconfigSync('migsafe', {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'global',
@@ -91,7 +122,8 @@ let validator: ReturnType<Ajv['compile']> | null = null;
 export function validateConfig(config: unknown, where: string): asserts config is MigsafeConfig {
   if (!validator) {
     const schema = JSON.parse(readFileSync(configSchemaPath(), 'utf8'));
-    validator = new Ajv({ allErrors: false, strict: false }).compile(schema);
+    const { Ajv: AjvClass } = require('ajv') as { Ajv: typeof Ajv };
+    validator = new AjvClass({ allErrors: false, strict: false }).compile(schema);
   }
   if (!validator(config)) {
     throw new ConfigError(`invalid config ${where}: ${describeError(validator.errors?.[0])}`);

@@ -6,7 +6,8 @@
 // https://alembic.sqlalchemy.org/en/latest/ops.html
 import path from 'node:path';
 import type { SyntaxNode } from '@lezer/common';
-import { parser } from '@lezer/python';
+import { createRequire } from 'node:module';
+import type { parser as PythonParser } from '@lezer/python';
 import type { Migration, MigrationHalf, SourceFile, Statement } from '../engine/types.js';
 import { placeholderMigration, readFailure, type ReadContext, type SqlLayout } from './layout.js';
 import { boolOf, describeUnknown, PythonEvaluator, stringOf, type PyValue, type Scope } from './python-values.js';
@@ -39,8 +40,13 @@ function isRevision(text: string): boolean {
   return REVISION_FILE.test(text) && /\bdef\s+upgrade\s*\(/.test(text);
 }
 
+// The Python parser is loaded on the first revision: SQL and TS/JS runs never pay for it.
+let pythonParser: typeof PythonParser | null = null;
+const require = createRequire(import.meta.url);
+
 function readRevision(file: SourceFile, directory: string, context: ReadContext): Migration {
-  const tree = parser.parse(file.text);
+  pythonParser ??= (require('@lezer/python') as { parser: typeof PythonParser }).parser;
+  const tree = pythonParser.parse(file.text);
   const evaluator = new PythonEvaluator(file.text);
   const moduleScope: Scope = new Map();
   const functions = new Map<string, SyntaxNode>();
