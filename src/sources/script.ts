@@ -81,8 +81,17 @@ const MAX_NESTING = 150;
  * overflowing the stack on the whole file.
  */
 function flattenDeepNesting(text: string): { text: string; at: number } | null {
-  const chars = text.split('');
+  // A first pass without allocating: most files never come near the limit.
   let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 40 || code === 91 || code === 123) deepest = Math.max(deepest, ++depth);
+    else if ((code === 41 || code === 93 || code === 125) && depth > 0) depth--;
+  }
+  if (deepest <= MAX_NESTING) return null;
+  const chars = text.split('');
+  depth = 0;
   let at = -1;
   for (let i = 0; i < chars.length; i++) {
     const ch = chars[i]!;
@@ -97,17 +106,17 @@ function flattenDeepNesting(text: string): { text: string; at: number } | null {
       depth = Math.max(0, depth - 1);
     }
   }
-  return at < 0 ? null : { text: chars.join(''), at };
+  return { text: chars.join(''), at };
 }
 
+/**
+ * The TypeScript parser recurses on nesting, and whether it overflows depends on the stack left:
+ * nesting past MAX_NESTING is blanked before parsing, always, so that what migsafe reads does not
+ * depend on it.
+ */
 function parseScript(file: SourceFile): { tree: ts.SourceFile; flattenedAt: number | null } {
-  try {
-    return { tree: tsv.createSourceFile(file.path, file.text, tsv.ScriptTarget.Latest, true, scriptKind(file.path)), flattenedAt: null };
-  } catch (error) {
-    const flat = error instanceof RangeError ? flattenDeepNesting(file.text) : null;
-    if (!flat) throw error;
-    return { tree: tsv.createSourceFile(file.path, flat.text, tsv.ScriptTarget.Latest, true, scriptKind(file.path)), flattenedAt: flat.at };
-  }
+  const flat = flattenDeepNesting(file.text);
+  return { tree: tsv.createSourceFile(file.path, flat?.text ?? file.text, tsv.ScriptTarget.Latest, true, scriptKind(file.path)), flattenedAt: flat?.at ?? null };
 }
 
 /** The first syntax error TypeScript's parser recorded (its parse diagnostics), or null. */
