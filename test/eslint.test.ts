@@ -5,7 +5,8 @@ import { ESLint, RuleTester, type Linter, type Rule } from 'eslint';
 import fg from 'fast-glob';
 import tseslint from 'typescript-eslint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturesDir, runCli } from './helpers.js';
+import { writeFileSync } from 'node:fs';
+import { fixturesDir, runCli, tempProject } from './helpers.js';
 
 // The plugin as users import it: the built package entry `migsafe/eslint`.
 // (A specifier TypeScript does not resolve: the build has no declarations; its types are the source's.)
@@ -141,5 +142,27 @@ describe('plugin shape', () => {
     expect(sql.language).toBe('migsafe/sql');
     expect(sql.rules!['migsafe/require-concurrent-index']).toBe('error');
     expect(sql.rules!['migsafe/drop-column']).toBe('warn');
+  });
+});
+
+describe('one analysis per migration directory', () => {
+  it('is reused across the files of a directory and redone when one of them changes on disk, or is edited unsaved', async () => {
+    const dir = tempProject({
+      'migrations/0001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email varchar(50));\n',
+      'migrations/0002_widen.sql': "SET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email TYPE varchar(100);\n",
+      'migrations/0003_more.sql': 'SELECT 1;\n',
+    }, 'migsafe-eslint-dir-');
+    const eslint = new ESLint({ cwd: dir, overrideConfigFile: true, overrideConfig: [...plugin.configs.recommended] as Linter.Config[] });
+    const found = async () => (await eslint.lintFiles(['migrations'])).flatMap((r) => r.messages.map((m) => `${path.basename(r.filePath)}:${m.line}:${m.ruleId}`)).sort();
+    // Widening a varchar rewrites nothing.
+    expect(await found()).toEqual([]);
+    // An earlier migration changes on disk: the later one is judged against the new schema.
+    writeFileSync(path.join(dir, 'migrations/0001_users.sql'), 'CREATE TABLE users (id bigint PRIMARY KEY, email int);\n');
+    expect(await found()).toEqual(['0002_widen.sql:2:migsafe/column-type-rewrite']);
+    writeFileSync(path.join(dir, 'migrations/0003_more.sql'), 'LOCK TABLE users;\n');
+    expect(await found()).toEqual(['0002_widen.sql:2:migsafe/column-type-rewrite', '0003_more.sql:1:migsafe/lock-table', '0003_more.sql:1:migsafe/require-lock-timeout']);
+    // An editor's unsaved text is linted as it is, with the directory on disk as context.
+    const [unsaved] = await eslint.lintText("SET lock_timeout = '5s';\nLOCK TABLE users;\n", { filePath: path.join(dir, 'migrations/0002_widen.sql') });
+    expect(unsaved!.messages.map((m) => `${m.line}:${m.ruleId}`)).toEqual(['2:migsafe/lock-table']);
   });
 });
