@@ -9,7 +9,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { createRequire } from 'node:module';
 import type { parser as PythonParser } from '@lezer/python';
 import type { Migration, MigrationHalf, SourceFile, Statement } from '../engine/types.js';
-import { placeholderMigration, readFailure, type ReadContext, type SqlLayout } from './layout.js';
+import { addProblem, placeholderMigration, problemStatement, readFailure, type ReadContext, type SqlLayout } from './layout.js';
 import { boolOf, describeUnknown, PythonEvaluator, stringOf, type PyValue, type Scope } from './python-values.js';
 import { quoteLiteral, quoteName, StatementCollector } from './lowered.js';
 
@@ -85,18 +85,7 @@ function readRevision(file: SourceFile, directory: string, context: ReadContext)
   const error = firstSyntaxError(tree.topNode);
   if (error !== null) {
     const half = down && error >= (downgrade?.from ?? Infinity) ? down : up;
-    const lineEnd = file.text.indexOf('\n', error);
-    half.statements.push({
-      file,
-      span: { start: error, end: Math.max(error, lineEnd < 0 ? file.text.length : lineEnd) },
-      text: '',
-      ast: null,
-      kind: '',
-      origin: 'top',
-      locate: () => error,
-      parseError: { message: 'Alembic would fail to import it, and operations after this point may be missed', offset: error, language: 'python' },
-    });
-    half.statements.sort((a, b) => a.span.start - b.span.start);
+    addProblem(half, problemStatement(file, error, { parseError: { message: 'Alembic would fail to import it, and operations after this point may be missed', offset: error, language: 'python' } }));
   }
   return {
     id,

@@ -133,23 +133,27 @@ export function stripSqlExtension(name: string): string {
   return name.replace(/\.sql$/i, '');
 }
 
+type Problem = Pick<Statement, 'unreadable' | 'unanalyzable' | 'parseError'>;
+
+/** A statement that stands for a problem at `offset` (to the end of its line), not for SQL. */
+export function problemStatement(file: SourceFile, offset: number, problem: Problem): Statement {
+  const lineEnd = file.text.indexOf('\n', offset);
+  return { file, span: { start: offset, end: Math.max(offset, lineEnd < 0 ? file.text.length : lineEnd) }, text: '', ast: null, kind: '', origin: 'top', locate: () => offset, ...problem };
+}
+
+/** Adds a problem to a half's statements, in file order. */
+export function addProblem(half: MigrationHalf, statement: Statement): void {
+  half.statements.push(statement);
+  half.statements.sort((a, b) => a.span.start - b.span.start);
+}
+
 /**
  * A migration that stands for a file that could not be read or lowered: one statement, reported
  * at `offset` (by unreadable-file, or as a parse error or unanalysable operation), so that the
  * file is visible in the report and the rest of its directory is still read.
  */
-export function placeholderMigration(layout: string, directory: string, file: SourceFile, problem: Pick<Statement, 'unreadable' | 'unanalyzable' | 'parseError'>, offset = 0): Migration {
-  const lineEnd = file.text.indexOf('\n', offset);
-  const statement: Statement = {
-    file,
-    span: { start: offset, end: lineEnd < 0 ? file.text.length : lineEnd },
-    text: '',
-    ast: null,
-    kind: '',
-    origin: 'top',
-    locate: () => offset,
-    ...problem,
-  };
+export function placeholderMigration(layout: string, directory: string, file: SourceFile, problem: Problem, offset = 0): Migration {
+  const statement = problemStatement(file, offset, problem);
   return {
     id: path.basename(file.path).replace(/\.[^.]+$/, ''),
     layout,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type ts from 'typescript';
 import { tsv } from './typescript-lazy.js';
 import type { Migration, MigrationHalf, SourceFile, Statement, TransactionMode } from '../engine/types.js';
-import { placeholderMigration, readFailure, type ReadContext, type SqlLayout } from './layout.js';
+import { addProblem, placeholderMigration, problemStatement, readFailure, type ReadContext, type SqlLayout } from './layout.js';
 import { StatementCollector } from './lowered.js';
 import { ScriptEvaluator, describe, type JsScope, type JsValue } from './script-values.js';
 import { frameworkLowerers } from './script-frameworks.js';
@@ -163,7 +163,7 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
     }
     if (flattenedAt !== null && flattenedAt >= fn.getStart(tree) && flattenedAt < fn.getEnd()) {
       out.unanalyzable({ start: flattenedAt, end: flattenedAt + 1 }, `brackets nested more than ${MAX_NESTING} deep, which migsafe reads as blanks`);
-      out.statements.sort((a, b) => a.span.start - b.span.start);
+      out.statements.sort((a, b) => a.span.start - b.span.start); // reported where the nesting is, among the calls
     }
     return {
       section,
@@ -178,9 +178,7 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
   const down = halves.down ? lower(halves.down, 'down') : null;
   if (syntaxError) {
     const half = down && halves.down && syntaxError.offset >= halves.down.getStart(tree) ? down : up;
-    const lineEnd = file.text.indexOf('\n', syntaxError.offset);
-    half.statements.push({ file, span: { start: syntaxError.offset, end: Math.max(syntaxError.offset, lineEnd < 0 ? file.text.length : lineEnd) }, text: '', ast: null, kind: '', origin: 'top', locate: () => syntaxError.offset, parseError: syntaxError });
-    half.statements.sort((a, b) => a.span.start - b.span.start);
+    addProblem(half, problemStatement(file, syntaxError.offset, { parseError: syntaxError }));
   }
   return {
     id: path.basename(file.path).replace(/\.(c|m)?(t|j)sx?$/i, ''),
