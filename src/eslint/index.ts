@@ -3,7 +3,7 @@
 // same pipeline as the CLI, with the context (layout, the down file, the config) found from the
 // linted file's path.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { discover, migrationDirectoryOf } from '../discover/discover.js';
+import { discover } from '../discover/discover.js';
 import path from 'node:path';
 import { loadModule } from 'libpg-query';
 import { loadConfigSync } from '../engine/config.js';
@@ -84,10 +84,10 @@ function directoryFindings(filename: string, text: string, cwd: string): Diagnos
     return null;
   }
   if (onDisk !== text && onDisk.replace(/^\ufeff/, '') !== text) return null;
-  const dir = migrationDirectoryOf(filename);
-  const found = discover([dir], { cwd });
-  const files = [...found.targets].sort();
-  if (!files.includes(filename)) return null;
+  // The file's migration directory, as the CLI reads it for context (not the folders below it).
+  const directory = discover([filename], { cwd }).directories[0];
+  if (!directory) return null;
+  const files = directory.files;
   const signature = files
     .map((file) => {
       try {
@@ -98,16 +98,17 @@ function directoryFindings(filename: string, text: string, cwd: string): Diagnos
       }
     })
     .join('\n');
-  let cached = directoryAnalyses.get(dir);
+  const key = `${directory.kind}\u0000${directory.dir}`;
+  let cached = directoryAnalyses.get(key);
   if (!cached || cached.signature !== signature) {
-    const result = lintSync({ paths: [dir], cwd }, migsafeRules, loadConfigSync(dir));
+    const result = lintSync({ paths: files, cwd }, migsafeRules, loadConfigSync(directory.dir));
     const byFile = new Map<string, Diagnostic[]>();
     for (const d of result.diagnostics) {
       const file = path.resolve(cwd, d.file);
       byFile.set(file, [...(byFile.get(file) ?? []), d]);
     }
     cached = { signature, byFile };
-    directoryAnalyses.set(dir, cached);
+    directoryAnalyses.set(key, cached);
   }
   return cached.byFile.get(filename) ?? [];
 }
