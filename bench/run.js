@@ -2,7 +2,7 @@
 // processes, and prints files, statements, wall time (median of runs, whole CLI process included)
 // and peak memory. Figures, not assertions: compare them across commits.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,5 +68,45 @@ if (existsSync(corpus)) {
       for (const f of output.findings) counts[f.ruleId] = (counts[f.ruleId] ?? 0) + 1;
       console.log(`  ${command.padEnd(6)} ${project} (${layout}): ${output.summary.migrations} migrations, ${seconds.toFixed(2)} s, ${JSON.stringify(counts)}`);
     }
+  }
+}
+
+// Side by side with squawk (Rust; the squawk-cli dev dependency), in one run, medians of fresh
+// processes taken pair by pair so that both see the same machine load. migsafe runs as a user runs
+// it: the CLI (bin/migsafe.js), with every file's directory read for context; squawk has no such
+// context. Figures, not assertions.
+const squawk = path.join(root, 'node_modules/.bin/squawk');
+if (existsSync(corpus) && existsSync(squawk)) {
+  const sqlFiles = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) walk(full);
+      else if (entry.isFile() && entry.name.endsWith('.sql')) sqlFiles.push(full);
+    }
+  };
+  walk(corpus);
+  const flyway = path.join(corpus, 'kestra-io__kestra/jdbc-postgres/src/main/resources/migrations/postgres');
+  const oneFile = path.join(flyway, readdirSync(flyway).filter((f) => f.endsWith('.sql')).sort().pop());
+  const cases = [
+    [`the corpus's ${sqlFiles.length} SQL files, as arguments`, sqlFiles],
+    ['one SQL file in a 26-file Flyway directory', [oneFile]],
+  ];
+  const timed = (command, args) => {
+    const started = performance.now();
+    spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    return performance.now() - started;
+  };
+  console.log(`\nside by side with squawk ${spawnSync(squawk, ['--version'], { encoding: 'utf8' }).stdout.trim()} (median of ${runs}, pair by pair)`);
+  const nodeStart = median(Array.from({ length: runs }, () => timed(process.execPath, ['-e', '0'])));
+  for (const [name, files] of cases) {
+    const ours = [];
+    const theirs = [];
+    for (let i = 0; i < runs; i++) {
+      ours.push(timed(process.execPath, [path.join(root, 'bin/migsafe.js'), 'lint', ...files, '--format', 'json']));
+      theirs.push(timed(squawk, ['--reporter', 'json', ...files]));
+    }
+    const [m, s] = [median(ours), median(theirs)];
+    console.log(`  ${name}: migsafe ${(m / 1000).toFixed(2)} s, squawk ${(s / 1000).toFixed(2)} s: ${(m / s).toFixed(1)}x; ${(m / nodeStart).toFixed(1)}x \`node -e 0\` (${(nodeStart / 1000).toFixed(2)} s)`);
   }
 }
