@@ -71,7 +71,9 @@ if (existsSync(corpus)) {
   }
 }
 
-// Side by side with squawk (Rust; the squawk-cli dev dependency), in one run, medians of fresh
+// Side by side with squawk (Rust), where it is installed (`npm install --no-save squawk-cli@2.66.0`:
+// not a dev dependency, since npm records only this platform's binary package in the lock file and
+// `npm ci` then refuses it elsewhere), in one run, medians of fresh
 // processes taken pair by pair so that both see the same machine load. migsafe runs as a user runs
 // it: the CLI (bin/migsafe.js), with every file's directory read for context; squawk has no such
 // context. Figures, not assertions.
