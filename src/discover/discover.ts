@@ -66,11 +66,11 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
       for (const file of walker.files(absolute, Infinity)) if (isMigrationFile(file)) targets.add(file);
     } else if (picomatch.scan(given).isGlob) {
       // A glob: its static base walked, the pattern matched against paths below it.
-      const scan = picomatch.scan(given);
-      const base = path.resolve(cwd, scan.base || '.');
-      const matches = picomatch(scan.glob, { dot: false });
-      for (const file of walker.files(base, Infinity)) {
-        if (isMigrationFile(file) && matches(path.relative(base, file).split(path.sep).join('/'))) targets.add(file);
+      const { base, glob } = picomatch.scan(given);
+      const root = path.resolve(cwd, base || '.');
+      const matches = picomatch(glob, { dot: false });
+      for (const file of walker.files(root, Infinity)) {
+        if (isMigrationFile(file) && matches(path.relative(root, file).split(path.sep).join('/'))) targets.add(file);
       }
     } else if (options.extraFiles?.includes(absolute)) {
       targets.add(absolute);
@@ -107,7 +107,6 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
  */
 class Walker {
   readonly unreadable: string[] = [];
-  private readonly seen = new Set<string>();
   private readonly listings = new Map<string, Dirent[] | null>();
 
   constructor(private readonly cwd: string) {}
@@ -125,11 +124,10 @@ class Walker {
       if (visited.has(real)) return;
       visited.add(real);
       for (const entry of this.list(current)) {
-        const full = path.join(current, entry.name);
-        let kind: 'file' | 'dir' | null = entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : null;
-        if (entry.isSymbolicLink()) kind = fileKind(full);
         // Hidden files and folders (.eslintrc.js, .github/) are not migrations, as with globs.
         if (entry.name.startsWith('.')) continue;
+        const full = path.join(current, entry.name);
+        const kind = entry.isSymbolicLink() ? fileKind(full) : entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : null;
         if (kind === 'file') out.push(full);
         else if (kind === 'dir' && left > 0 && !IGNORED_FOLDERS.has(entry.name)) visit(full, left - 1, visited);
       }
@@ -146,8 +144,8 @@ class Walker {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         const rel = path.relative(this.cwd, dir) || '.';
-        if (!this.seen.has(dir)) this.unreadable.push(`cannot read the directory ${rel}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message}`);
-        this.seen.add(dir);
+        // Listed once (the listing is kept), so said once.
+        this.unreadable.push(`cannot read the directory ${rel}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message}`);
         entries = null;
       }
       this.listings.set(dir, entries);

@@ -28,12 +28,13 @@ export function readSourceFile(absPath: string, cwd = process.cwd()): SourceFile
   }
   const decoded = decodeText(bytes);
   const file = makeSourceFile(absPath, decoded.text, cwd);
-  return decoded.problem ? { ...file, text: decoded.problem.binary ? '' : file.text, lineStarts: decoded.problem.binary ? [0] : file.lineStarts, unreadable: { message: decoded.problem.message, offset: decoded.problem.binary ? 0 : decoded.problem.offset } } : file;
+  return decoded.problem ? { ...file, unreadable: { message: decoded.problem.message, offset: decoded.problem.offset } } : file;
 }
 
 interface Decoded {
   text: string;
-  problem?: { message: string; offset: number; binary: boolean };
+  /** A binary file comes back with no text, and the problem at offset 0. */
+  problem?: { message: string; offset: number };
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -48,14 +49,14 @@ function decodeText(bytes: Buffer): Decoded {
   let nuls = 0;
   for (const byte of head) if (byte === 0) nuls++;
   if (head.length && nuls * 10 >= head.length) {
-    return { text: '', problem: { message: 'migsafe could not read this file: it is binary, or UTF-16 without a byte-order mark (save it as UTF-8)', offset: 0, binary: true } };
+    return { text: '', problem: { message: 'migsafe could not read this file: it is binary, or UTF-16 without a byte-order mark (save it as UTF-8)', offset: 0 } };
   }
   try {
     return { text: UTF8.decode(bytes) };
   } catch {
     const text = UTF8_LENIENT.decode(bytes);
     const offset = text.indexOf('\ufffd');
-    return { text, problem: { message: 'This file is not valid UTF-8: PostgreSQL rejects such bytes ("invalid byte sequence for encoding UTF8"), and migsafe read them as U+FFFD (save the file as UTF-8)', offset: Math.max(0, offset), binary: false } };
+    return { text, problem: { message: 'This file is not valid UTF-8: PostgreSQL rejects such bytes ("invalid byte sequence for encoding UTF8"), and migsafe read them as U+FFFD (save the file as UTF-8)', offset: Math.max(0, offset) } };
   }
 }
 

@@ -11,7 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Client, ClientConfig } from 'pg';
-import { RESET_SQL, type Database } from './database.js';
+import { quoteLiteral, quoteName as quoteIdent } from '../sources/lowered.js';
+import { postgresError, RESET_SQL, type Database } from './database.js';
 
 export const TIMEOUTS = {
   /** Opening a connection. */
@@ -23,7 +24,7 @@ export const TIMEOUTS = {
 };
 
 /** The names of everything a run creates start with this; the comment on them says whose they are. */
-export const THROWAWAY_PREFIX = 'migsafe_';
+const THROWAWAY_PREFIX = 'migsafe_';
 const NOTE = 'migsafe throwaway';
 /** A throwaway database with no session for this long is a leftover of a killed run. */
 const LEFTOVER_AFTER_MS = 60_000;
@@ -40,9 +41,7 @@ export interface ServerOptions {
   log?: (line: string) => void;
 }
 
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
-const firstLine = (error: unknown) => String((error as Error)?.message ?? error).split('\n')[0]!;
+const firstLine = (error: unknown) => postgresError(error).message;
 
 async function connect(config: ClientConfig, what: string): Promise<Client> {
   const { default: pg } = await import('pg');
@@ -72,9 +71,10 @@ export async function openServer(url: string, options: ServerOptions = {}): Prom
   const name = `${THROWAWAY_PREFIX}${randomBytes(6).toString('hex')}`;
   let databaseCreated = false;
   let role: string | null = null;
+  let versionNum = 0;
   const dropAll = async () => {
     if (databaseCreated) {
-      await dropDatabase(admin, name);
+      await dropDatabase(admin, name, versionNum);
       databaseCreated = false;
     }
     if (role) {
@@ -84,10 +84,10 @@ export async function openServer(url: string, options: ServerOptions = {}): Prom
   };
   let client: Client | null = null;
   try {
-    for (const removed of await removeLeftovers(admin)) log(`removed ${removed}, left behind by a migsafe run that was killed`);
-    const [me] = (await admin.query<{ user: string; superuser: boolean; createrole: boolean; createdb: boolean; version: number }>(
-      `SELECT current_user AS user, rolsuper AS superuser, rolcreaterole AS createrole, rolcreatedb AS createdb, current_setting('server_version_num')::int AS version
-       FROM pg_roles WHERE rolname = current_user`,
+    versionNum = Number((await admin.query('SHOW server_version_num')).rows[0]?.server_version_num ?? 0);
+    for (const removed of await removeLeftovers(admin, versionNum)) log(`removed ${removed}, left behind by a migsafe run that was killed`);
+    const [me] = (await admin.query<{ user: string; superuser: boolean; createrole: boolean; createdb: boolean }>(
+      `SELECT current_user AS user, rolsuper AS superuser, rolcreaterole AS createrole, rolcreatedb AS createdb FROM pg_roles WHERE rolname = current_user`,
     )).rows;
     if (!me?.superuser && !me?.createdb) {
       throw new ServerError(`the --database-url user ${me?.user ?? ''} cannot create databases (it needs CREATEDB): migsafe runs the migrations in a throwaway database of its own`);
@@ -159,8 +159,8 @@ export async function openServer(url: string, options: ServerOptions = {}): Prom
 }
 
 /** Drops a database, ending its sessions first (a statement of the run may still be running). */
-async function dropDatabase(admin: Client, name: string): Promise<void> {
-  const version = Number((await admin.query('SHOW server_version_num')).rows[0]?.server_version_num ?? 0);
+async function dropDatabase(admin: Client, name: string, version: number): Promise<void> {
+  // WITH (FORCE) ends the database's sessions itself (PostgreSQL 13+).
   if (version >= 130000) {
     await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     return;
@@ -174,7 +174,7 @@ async function dropDatabase(admin: Client, name: string): Promise<void> {
  * `migsafe_*`, with migsafe's comment, no session, and created over a minute ago. Returns what was
  * removed. Ones this user may not drop are left, silently: they belong to someone else.
  */
-export async function removeLeftovers(admin: Client): Promise<string[]> {
+export async function removeLeftovers(admin: Client, version: number): Promise<string[]> {
   const removed: string[] = [];
   const old = (note: string | null) => {
     const created = Date.parse(/^migsafe throwaway (\S+)/.exec(note ?? '')?.[1] ?? '');
@@ -188,7 +188,7 @@ export async function removeLeftovers(admin: Client): Promise<string[]> {
   for (const database of databases) {
     if (database.sessions > 0 || !old(database.note)) continue;
     try {
-      await dropDatabase(admin, database.name);
+      await dropDatabase(admin, database.name, version);
       removed.push(`the throwaway database ${database.name}`);
     } catch {
       // not ours to drop
