@@ -47,7 +47,7 @@ CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
         if (!what || !ctx.inTransaction) return;
         context.report({
           messageId: 'refused',
-          data: { what, reason: ctx.transactionReason, hint: outsideTransactionHint(ctx.migration.layout) },
+          data: { what, reason: ctx.transactionReason, hint: outsideTransactionHint(ctx.migration, ctx.half) },
         });
       },
     };

@@ -40,7 +40,7 @@ DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;
           if (ctx.isNew(`index ${index}`) || (table && ctx.isNew(table))) continue;
           context.report({
             messageId: 'drop',
-            data: { index, ifExists: node.missing_ok ? 'IF EXISTS ' : '', hint: outsideTransactionHint(ctx.migration.layout) },
+            data: { index, ifExists: node.missing_ok ? 'IF EXISTS ' : '', hint: outsideTransactionHint(ctx.migration, ctx.half) },
           });
         }
       },

@@ -46,7 +46,7 @@ An index on a table created in the same migration needs nothing: the table is em
           messageId: 'index',
           data: {
             table,
-            hint: outsideTransactionHint(ctx.migration.layout),
+            hint: outsideTransactionHint(ctx.migration, ctx.half),
             rewrite: ctx.statement.text.replace(/^(create\s+(?:unique\s+)?index)\b/i, '$1 CONCURRENTLY').replace(/;?$/, ';'),
           },
         });

@@ -8,13 +8,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { alembicLayout } from '../src/sources/alembic.js';
 import { readSourceFile } from '../src/sources/source-file.js';
 import { fixturesDir, lintWith } from './helpers.js';
+import { RunnerProject } from '../src/sources/runner-project.js';
 
 beforeAll(() => loadModule());
 
 function revisions(files: Record<string, string>) {
   const dir = mkdtempSync(path.join(tmpdir(), 'migsafe-alembic-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  const context = { read: (p: string) => readSourceFile(p, dir), exists: () => false, parseOptions: { placeholders: [] }, assumeInTransaction: false };
+  const context = { read: (p: string) => readSourceFile(p, dir), exists: () => false, parseOptions: { placeholders: [] }, assumeInTransaction: false, runnerProject: (d: string) => new RunnerProject(d) };
   return { dir, migrations: alembicLayout.read({ dir, kind: 'python', files: Object.keys(files).map((f) => path.join(dir, f)).sort() }, context) };
 }
 

@@ -83,22 +83,24 @@ export async function serverAnswers(): Promise<boolean> {
   }
 }
 
-/** Writes an example as dbmate migrations (explicit about transactions and down halves). */
+/**
+ * Writes an example as goose migrations (explicit about transactions and down halves): `-- +goose NO
+ * TRANSACTION` runs each statement on its own, where dbmate's transaction:false would still send a
+ * section as one query (one implicit transaction, as its runner test observed).
+ */
 export function writeExample(example: RuleExample, dir: string): string {
   mkdirSync(dir, { recursive: true });
   if (example.files) {
     for (const [name, text] of Object.entries(example.files)) writeFileSync(path.join(dir, name), text);
     return dir;
   }
-  const marker = example.transaction === 'wrapped' ? '' : ' transaction:false';
-  const file = (up: string, down?: string) =>
-    `-- migrate:up${marker}\n${up}\n${down === undefined ? '' : `-- migrate:down${marker}\n${down}\n`}`;
+  const header = example.transaction === 'wrapped' ? '' : '-- +goose NO TRANSACTION\n';
+  const file = (up: string, down?: string) => `${header}-- +goose Up\n${up}\n${down === undefined ? '' : `-- +goose Down\n${down}\n`}`;
   (example.before ?? []).forEach((sql, i) => writeFileSync(path.join(dir, `000${i}_before.sql`), file(sql)));
   const target = path.join(dir, '0100_example.sql');
   writeFileSync(target, file(example.sql ?? '', example.down));
   return target;
 }
-
 
 /** A temporary directory holding the given files (relative path → text). */
 export function tempProject(files: Record<string, string>, prefix = 'migsafe-test-'): string {

@@ -14,7 +14,11 @@ export interface ConfigOverride {
   lockTimeoutSetByRunner?: boolean;
   pgVersion?: number;
   rules?: Record<string, RuleSetting>;
+  runners?: RunnerSettings;
 }
+
+/** Runner settings migsafe cannot read from the project (or reads wrongly): they win over what it reads. */
+export type RunnerSettings = Record<string, Record<string, unknown> | undefined>;
 
 export interface MigsafeConfig {
   pgVersion?: number;
@@ -27,6 +31,7 @@ export interface MigsafeConfig {
   assumeInTransaction?: boolean;
   lockTimeoutSetByRunner?: boolean;
   placeholders?: string[];
+  runners?: RunnerSettings;
   overrides?: ConfigOverride[];
 }
 
@@ -49,6 +54,7 @@ export interface DirectorySettings {
   lockTimeoutSetByRunner: boolean;
   severities: Map<string, Severity | 'off'>;
   ruleOptions: Record<string, Record<string, unknown>>;
+  runners: RunnerSettings;
 }
 
 /** The settings for one migration directory: the config, its matching overrides, then the CLI. */
@@ -65,6 +71,7 @@ export function settingsFor(
     lockTimeoutSetByRunner: config.lockTimeoutSetByRunner ?? false,
     severities: new Map(),
     ruleOptions: {},
+    runners: { ...config.runners },
   };
   const applyRules = (rules: Record<string, RuleSetting> | undefined) => {
     for (const [id, setting] of Object.entries(rules ?? {})) {
@@ -83,6 +90,7 @@ export function settingsFor(
     if (override.assumeInTransaction !== undefined) settings.assumeInTransaction = override.assumeInTransaction;
     if (override.lockTimeoutSetByRunner !== undefined) settings.lockTimeoutSetByRunner = override.lockTimeoutSetByRunner;
     if (override.pgVersion !== undefined) settings.pgVersion = override.pgVersion;
+    for (const [runner, values] of Object.entries(override.runners ?? {})) settings.runners[runner] = { ...settings.runners[runner], ...values };
     applyRules(override.rules);
   }
   if (cli.pgVersion !== undefined) settings.pgVersion = cli.pgVersion;

@@ -7,6 +7,7 @@ import { loadModule } from 'libpg-query';
 import { layoutFor } from '../sources/index.js';
 import { placeholderMigration, readFailure, sortMigrations, type MigrationDirectory, type ReadContext } from '../sources/layout.js';
 import { makeSourceFile, readSourceFile } from '../sources/source-file.js';
+import { RunnerProject, type RunnerOverrides } from '../sources/runner-project.js';
 import { DEFAULT_PLACEHOLDERS, settingsFor, type LoadedConfig } from './config-settings.js';
 import { loadRules } from './rules-registry.js';
 import type { RuleModule } from './rule.js';
@@ -31,10 +32,10 @@ export function readDirectory(
   directory: MigrationDirectory,
   job: Pick<DirectoryJob, 'cwd' | 'contents'>,
   files: Map<string, SourceFile>,
-  configuredLayout: string | undefined,
-  assumeInTransaction: boolean,
-  placeholders: RegExp[],
+  settings: { layout?: string; assumeInTransaction?: boolean; placeholders?: RegExp[]; runners?: RunnerOverrides } = {},
 ): Migration[] {
+  const configuredLayout = settings.layout;
+  const projects = new Map<string, RunnerProject>();
   const context: ReadContext = {
     read(absPath) {
       let file = files.get(absPath);
@@ -46,8 +47,13 @@ export function readDirectory(
       return file;
     },
     exists: (absPath) => absPath in job.contents || existsSync(absPath),
-    parseOptions: { placeholders },
-    assumeInTransaction,
+    parseOptions: { placeholders: settings.placeholders ?? [] },
+    assumeInTransaction: settings.assumeInTransaction ?? false,
+    runnerProject(dir) {
+      let project = projects.get(dir);
+      if (!project) projects.set(dir, (project = new RunnerProject(dir, settings.runners)));
+      return project;
+    },
   };
   // Files that could not be read as text: one finding each (unreadable-file), whatever the layout;
   // those with no text at all are not given to the layout (it would read an empty migration).
@@ -115,7 +121,7 @@ export function lintDirectoriesWith(job: DirectoryJob, rules: RuleModule[]): Dir
     const settings = settingsFor(job.config, directory.dir, job.cli);
     let migrations: Migration[];
     try {
-      migrations = readDirectory(directory, job, files, settings.layout, settings.assumeInTransaction, placeholders);
+      migrations = readDirectory(directory, job, files, { layout: settings.layout, assumeInTransaction: settings.assumeInTransaction, placeholders, runners: settings.runners });
     } catch (error) {
       result.errors.push(`cannot read ${path.relative(job.cwd, directory.dir) || '.'}: ${(error as Error).message}`);
       continue;

@@ -51,6 +51,8 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
       options: options.ruleOptions[module.id] ?? {},
       report(descriptor) {
         if (!current) return;
+        // A directory-wide check reports about its migrations: only those being linted count.
+        if (descriptor.migration && !options.isTarget(descriptor.migration)) return;
         const template = module.messages[descriptor.messageId];
         if (!template) throw new Error(`rule ${module.id} reported unknown messageId ${descriptor.messageId}`);
         const statement = descriptor.statement ?? current.statement;
@@ -147,7 +149,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           catalog,
           pgVersion: options.pgVersion,
           inTransaction: transactionId !== null,
-          transactionReason: transactionReasonOf(half, statement, transactionId, migration.layout),
+          transactionReason: transactionReasonOf(migration, half, statement, transactionId),
           transactionId,
           transactionIds,
           lockTimeoutSet,
@@ -183,13 +185,13 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
   }
 }
 
-function transactionReasonOf(half: MigrationHalf, statement: Statement, transactionId: number | null, layout: string): string {
+function transactionReasonOf(migration: Migration, half: MigrationHalf, statement: Statement, transactionId: number | null): string {
   if (transactionId === null) return '';
   if (statement.origin === 'do-block') return 'a DO block runs as one statement, inside a transaction';
   if (statement.origin === 'function-body') return 'a function body always runs inside a transaction';
   // Where the runner opens no transaction, only an explicit BEGIN can have opened this one.
   if (half.transaction === 'none') return 'it follows an explicit BEGIN';
-  if (half.transaction === 'wrapped') return wrappedReason(layout);
+  if (half.transaction === 'wrapped') return wrappedReason(migration, half);
   return 'the file is sent as one multi-statement query, which PostgreSQL runs as one implicit transaction';
 }
 

@@ -1,9 +1,12 @@
-// How to run a statement outside a transaction with each runner: the second half of every fix that
-// adds CONCURRENTLY.
+// How to run a statement outside a transaction with each SQL runner: the second half of every fix
+// that adds CONCURRENTLY. TS/JS frameworks give their own wording, for the mode the project runs
+// them in (src/sources/frameworks/), on the half itself.
+import type { Migration, MigrationHalf } from './types.js';
+
 const HINTS: Record<string, string> = {
   'golang-migrate': 'put it alone in its own migration file (golang-migrate sends a file as one query, an implicit transaction)',
   diesel: 'put it in its own migration with `run_in_transaction = false` in its metadata.toml',
-  dbmate: 'put it in its own migration whose marker says `-- migrate:up transaction:false`',
+  dbmate: 'put it alone in its own migration whose marker says `-- migrate:up transaction:false` (dbmate sends a section as one query: with other statements beside it, that is an implicit transaction)',
   goose: 'put it in its own migration that starts with `-- +goose NO TRANSACTION`',
   flyway: 'put it alone in its own migration (Flyway then runs it outside a transaction), or set `executeInTransaction=false` in its .sql.conf',
   'node-pg-migrate': 'put it in its own migration run without a transaction (`pgm.noTransaction()` in a JS migration)',
@@ -13,12 +16,6 @@ const HINTS: Record<string, string> = {
   atlas: 'put it in its own file that starts with `-- atlas:txmode none`',
   plain: 'run it outside BEGIN/COMMIT',
   alembic: 'run it inside `with op.get_context().autocommit_block():`',
-  knex: 'put it in its own migration that exports `config = { transaction: false }`',
-  typeorm: 'put it in its own migration class with `transaction = false`',
-  kysely: 'run it outside the Migrator (Kysely runs migrations in a transaction unless the Migrator has disableTransactions)',
-  sequelize: 'run it outside `sequelize.transaction(...)`',
-  mikroorm: 'put it in its own migration whose `isTransactional()` returns false',
-  'db-migrate': 'put it in its own migration and run db-migrate with --non-transactional',
 };
 
 // Who opens the transaction a migration runs in, by layout or framework.
@@ -31,18 +28,14 @@ const WRAPPERS: Record<string, string> = {
   drizzle: 'Drizzle runs all pending migrations in one transaction',
   atlas: 'Atlas runs each file in a transaction',
   alembic: 'Alembic runs each migration in a transaction on PostgreSQL',
-  knex: 'knex runs each migration in a transaction',
-  typeorm: 'TypeORM runs migrations in a transaction',
-  kysely: "Kysely's Migrator runs migrations in a transaction on PostgreSQL",
-  mikroorm: 'MikroORM runs each migration in a transaction',
-  'db-migrate': 'db-migrate runs each migration in a transaction',
 };
 
 /** Why a runner-wrapped statement is in a transaction, naming the runner where known. */
-export function wrappedReason(layout: string): string {
-  return WRAPPERS[layout] ?? 'the runner runs this migration in a transaction';
+export function wrappedReason(migration: Migration, half: MigrationHalf): string {
+  return half.runner?.wrappedBy ?? WRAPPERS[migration.layout] ?? 'the runner runs this migration in a transaction';
 }
 
-export function outsideTransactionHint(layout: string): string {
-  return HINTS[layout] ?? HINTS.plain!;
+/** How to run a statement of this half outside a transaction with its runner. */
+export function outsideTransactionHint(migration: Migration, half: MigrationHalf): string {
+  return half.runner?.outsideTransaction ?? HINTS[migration.layout] ?? HINTS.plain!;
 }

@@ -75,6 +75,12 @@ export interface MigrationHalf {
   anchor: { file: SourceFile; offset: number };
   /** The half only raises: the migration is deliberately irreversible. */
   irreversible?: boolean;
+  /**
+   * What the runner (TS/JS frameworks, in the mode the project configures) does to this half: who
+   * opens its transaction, and how a statement is run outside it there. Layouts without it use the
+   * wording of runner-hints.ts.
+   */
+  runner?: { wrappedBy: string; outsideTransaction: string };
 }
 
 export interface Migration {
@@ -87,6 +93,14 @@ export interface Migration {
   /** Whether this layout has down migrations at all (Prisma has none by design). */
   downExpected: boolean;
   files: SourceFile[];
+  /** The runner refuses the migration as written, or never finishes it (an opt-out its mode forbids). */
+  runnerRejects?: {
+    message: string;
+    fix: string;
+    at: { file: SourceFile; offset: number };
+    /** Only when another migration runs before it in the same run (not the directory's first). */
+    afterOthersOnly?: boolean;
+  };
   /** For revision-graph layouts (Alembic): this revision and the ones it follows. */
   revision?: { id: string; parents: string[]; anchor: { file: SourceFile; offset: number } };
 }

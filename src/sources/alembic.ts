@@ -72,6 +72,8 @@ function readRevision(file: SourceFile, directory: string, context: ReadContext)
       section,
       files: [file],
       statements: lowerer.statements,
+      // Observed (test/runners/alembic.test.ts): in a transaction even with transactional_ddl=False,
+      // which only stops Alembic's own BEGIN: psycopg2 opens one at the first statement.
       transaction: 'wrapped',
       anchor: { file, offset: fn.from },
       irreversible: body ? onlyRaises(body, evaluator) : false,

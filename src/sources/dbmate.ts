@@ -1,5 +1,5 @@
 // dbmate: `-- migrate:up` and `-- migrate:down` sections in one file; each runs in a transaction
-// unless its marker line says `transaction:false`. https://github.com/amacneil/dbmate#creating-migrations
+// unless its marker line says `transaction:false`, and then the section is one multi-statement query. https://github.com/amacneil/dbmate#creating-migrations
 import path from 'node:path';
 import { markedFileMigration, splitByMarkers, type SqlLayout } from './layout.js';
 
@@ -15,8 +15,10 @@ export const dbmateLayout: SqlLayout = {
         const match = MARKER.exec(line);
         return match ? (match[1]!.toLowerCase() as 'up' | 'down') : null;
       });
+      // Observed (test/runners/sql-runners.test.ts): with transaction:false dbmate sends the section as
+      // one query, so its statements still run as one implicit transaction.
       const migration = markedFileMigration('dbmate', directory, file, sections, context, (section) =>
-        /transaction:\s*false/i.test(section.markerLine) ? 'none' : 'wrapped',
+        /transaction:\s*false/i.test(section.markerLine) ? 'implicit' : 'wrapped',
       );
       migration.id = path.basename(filePath).replace(/\.sql$/i, '');
       return migration;

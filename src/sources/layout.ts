@@ -1,6 +1,7 @@
 // The seam between discovery and the readers: a directory of migration files goes in, ordered
 // migrations (statements, halves, transaction modes) come out. One reader per layout.
 import path from 'node:path';
+import type { RunnerProject } from './runner-project.js';
 import type { Migration, MigrationHalf, Section, SourceFile, Statement, TransactionMode } from '../engine/types.js';
 import { fileSlice, type ParseOptions, parseSqlChunk } from './sql-statements.js';
 import type { SourceKind } from '../discover/discover.js';
@@ -20,6 +21,8 @@ export interface ReadContext {
   parseOptions: ParseOptions;
   /** Config: the runner wraps each plain file in a transaction. */
   assumeInTransaction: boolean;
+  /** Where the runner's settings for a migration directory are read (its config files, package.json scripts, migsafe's `runners`). */
+  runnerProject(dir: string): RunnerProject;
 }
 
 export interface SqlLayout {

@@ -5,33 +5,12 @@
 import path from 'node:path';
 import type ts from 'typescript';
 import { tsv } from './typescript-lazy.js';
-import type { Migration, MigrationHalf, SourceFile, Statement, TransactionMode } from '../engine/types.js';
+import type { Migration, MigrationHalf, SourceFile, Statement } from '../engine/types.js';
 import { addProblem, placeholderMigration, problemStatement, readFailure, type ReadContext, type SqlLayout } from './layout.js';
 import { StatementCollector } from './lowered.js';
 import { ScriptEvaluator, describe, type JsScope, type JsValue } from './script-values.js';
-import { frameworkLowerers } from './script-frameworks.js';
-
-export type Framework = 'knex' | 'typeorm' | 'node-pg-migrate' | 'kysely' | 'sequelize' | 'mikroorm' | 'db-migrate' | 'slonik' | 'prisma' | 'unknown';
-
-/** What a framework lowerer gets for one call. */
-export interface LowerContext {
-  ev: ScriptEvaluator;
-  scope: JsScope;
-  out: StatementCollector;
-  /** The up/down function's first parameter (`knex`, `pgm`, `queryInterface`, `queryRunner`, `db`). */
-  param: string;
-  span(node: ts.Node): { start: number; end: number };
-  /** Lowers the statements of a callback body (transactions, knex table builders). */
-  walk(node: ts.Node, scope: JsScope): void;
-  raw(value: JsValue, node: ts.Node): void;
-  fail(node: ts.Node, reason: string): void;
-}
-
-export interface FrameworkLowerer {
-  framework: Framework;
-  /** Handles the call and returns true, or returns false to let others try. */
-  lower(call: ts.CallExpression, callee: string, ctx: LowerContext): boolean;
-}
+import { detectFramework } from './frameworks/index.js';
+import type { LowerContext, ScriptFramework, ScriptMigration } from './frameworks/framework.js';
 
 const SCRIPT_MIGRATION = /\b(up|down|run)\b/;
 
@@ -140,13 +119,16 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
     if (flattenedAt !== null) return placeholderMigration('script', directory, file, { unanalyzable: `brackets nested more than ${MAX_NESTING} deep, which migsafe reads as blanks, leave no up() it can find` }, flattenedAt);
     return null;
   }
-  const framework = detectFramework(file.text, halves.up);
+  const shape: ScriptMigration = { tree, ev, text: file.text, owner: halves.owner, up: halves.up };
+  const framework = detectFramework(shape, firstParam(halves.up));
+  const settings = framework.settings?.(context.runnerProject(directory)) ?? {};
   const moduleScope = moduleConstants(tree, ev);
   const lower = (fn: ts.Node, section: 'up' | 'down'): MigrationHalf => {
     const out = new StatementCollector(file, context.parseOptions);
     const param = firstParam(fn);
+    const verdict = framework.runs(shape, { section, fn, param }, settings);
     // A run-only data migration gets a transaction client (`{ tx }`) from its runner.
-    const transaction = halves.runOnly && /\btx\b/.test(ev.text(fn).slice(0, 200)) ? 'wrapped' : transactionMode(framework, halves.owner, fn, file.text, ev);
+    const transaction = halves.runOnly && /\btx\b/.test(ev.text(fn).slice(0, 200)) ? 'wrapped' : verdict.transaction;
     const walker = new ScriptWalker(ev, out, param, framework);
     const body = functionBody(fn);
     if (body) {
@@ -170,6 +152,7 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
       files: [file],
       statements: out.statements,
       transaction,
+      runner: verdict.advice,
       anchor: { file, offset: fn.getStart(tree) },
       irreversible: body ? onlyThrows(body) : false,
     };
@@ -180,9 +163,11 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
     const half = down && halves.down && syntaxError.offset >= halves.down.getStart(tree) ? down : up;
     addProblem(half, problemStatement(file, syntaxError.offset, { parseError: syntaxError }));
   }
+  const rejection = framework.rejects?.(shape, settings);
   return {
     id: path.basename(file.path).replace(/\.(c|m)?(t|j)sx?$/i, ''),
-    layout: framework === 'unknown' ? 'script' : framework,
+    layout: framework.name === 'unknown' ? 'script' : framework.name,
+    ...(rejection ? { runnerRejects: { message: rejection.message, fix: rejection.fix, at: { file, offset: rejection.node.getStart(tree) }, afterOthersOnly: rejection.afterOthersOnly } } : {}),
     directory,
     up,
     down,
@@ -232,6 +217,8 @@ function findHalves(tree: ts.SourceFile, ev: ScriptEvaluator): Halves {
         const value = unwrap(commaOperands(expression.right)[0]!);
         if (/^(module\.)?exports\.(up|down)$/.test(target)) take(target.split('.').pop()!, asFunction(value) ?? localFunction(tree, ev.dotted(value) ?? ''));
         else if (target === 'module.exports' && tsv.isObjectLiteralExpression(value)) fromObject(value);
+        // `exports.AddIndex1700000000000 = class AddIndex1700000000000 { ... }` (TypeORM/MikroORM in JS)
+        else if (/^(module\.)?exports(\.\w+)?$/.test(target) && tsv.isClassExpression(value)) visit(value);
       }
     } else if (tsv.isClassDeclaration(node) || tsv.isClassExpression(node)) {
       for (const member of node.members) {
@@ -320,77 +307,18 @@ function moduleConstants(tree: ts.SourceFile, ev: ScriptEvaluator): JsScope {
   return scope;
 }
 
-const IMPORTS: [RegExp, Framework][] = [
-  [/['"]typeorm['"]/, 'typeorm'],
-  [/['"]@mikro-orm\//, 'mikroorm'],
-  [/['"]kysely['"]/, 'kysely'],
-  [/['"]node-pg-migrate['"]/, 'node-pg-migrate'],
-  [/['"]knex['"]/, 'knex'],
-  [/['"]sequelize['"]/, 'sequelize'],
-  [/['"](@silverhand\/)?slonik['"]/, 'slonik'],
-  [/['"]@prisma\/client['"]/, 'prisma'],
-];
-
-function detectFramework(text: string, up: ts.Node): Framework {
-  for (const [pattern, framework] of IMPORTS) if (pattern.test(text)) return framework;
-  const param = firstParam(up);
-  if (/\bthis\.addSql\(/.test(text)) return 'mikroorm';
-  if (param === 'pgm') return 'node-pg-migrate';
-  if (param === 'knex') return 'knex';
-  if (param === 'queryInterface') return 'sequelize';
-  if (param === 'queryRunner') return 'typeorm';
-  if (new RegExp(`\\b${param}\\.runSql\\(`).test(text)) return 'db-migrate';
-  if (new RegExp(`\\b${param}\\.schema\\b`).test(text) && /\.execute\(\)/.test(text)) return 'kysely';
-  return 'unknown';
-}
-
-/**
- * Whether the framework's runner wraps the migration in a transaction (checked against each
- * framework's source; see the README table).
- */
-function transactionMode(framework: Framework, owner: ts.Node | undefined, fn: ts.Node, text: string, ev: ScriptEvaluator): TransactionMode {
-  switch (framework) {
-    case 'knex': {
-      // knex Migrator#_useTransaction: `exports.config = { transaction: false }` opts out.
-      return /\bconfig\s*=\s*\{[^}]*transaction\s*:\s*false/.test(text) ? 'none' : 'wrapped';
-    }
-    case 'typeorm': {
-      // MigrationExecutor: transaction "all" by default; a migration's `transaction = false` opts out.
-      const off = owner && (tsv.isClassDeclaration(owner) || tsv.isClassExpression(owner)) && owner.members.some((m) => tsv.isPropertyDeclaration(m) && tsv.isIdentifier(m.name) && m.name.text === 'transaction' && m.initializer?.kind === tsv.SyntaxKind.FalseKeyword);
-      return off ? 'none' : 'wrapped';
-    }
-    case 'mikroorm': {
-      // MigrationRunner: transactional unless the migration's isTransactional() returns false.
-      const off = owner && (tsv.isClassDeclaration(owner) || tsv.isClassExpression(owner)) && owner.members.some((m) => tsv.isMethodDeclaration(m) && tsv.isIdentifier(m.name) && m.name.text === 'isTransactional' && /return\s+false/.test(ev.text(m)));
-      return off ? 'none' : 'wrapped';
-    }
-    case 'node-pg-migrate': {
-      // runner: BEGIN/COMMIT around the migration unless pgm.noTransaction() was called.
-      return new RegExp(`\\b${firstParam(fn) || 'pgm'}\\.noTransaction\\(`).test(ev.text(fn)) ? 'none' : 'wrapped';
-    }
-    case 'kysely':
-    case 'db-migrate':
-      // Kysely Migrator: a transaction when the dialect supports transactional DDL (PostgreSQL does);
-      // db-migrate-pg startMigration: BEGIN unless --non-transactional.
-      return 'wrapped';
-    default:
-      // Sequelize (umzug) and plain scripts open no transaction; one the migration opens itself is seen.
-      return 'none';
-  }
-}
-
 const RAW_METHODS = /(^|\.)(query|raw|sql|addSql|runSql|\$executeRaw|\$executeRawUnsafe|\$queryRaw|\$queryRawUnsafe|execute|exec)$/;
 
 class ScriptWalker {
-  private readonly lowerers: FrameworkLowerer[];
+  private readonly lowerers: NonNullable<ScriptFramework['lowerer']>[];
 
   constructor(
     private readonly ev: ScriptEvaluator,
     private readonly out: StatementCollector,
     private readonly param: string,
-    framework: Framework,
+    framework: ScriptFramework,
   ) {
-    this.lowerers = frameworkLowerers.filter((l) => l.framework === framework);
+    this.lowerers = framework.lowerer ? [framework.lowerer] : [];
   }
 
   private context(scope: JsScope): LowerContext {

@@ -115,7 +115,7 @@ export async function runObserved(command: 'trace' | 'verify', options: RunOptio
       const placeholders = (job.config.config.placeholders ?? DEFAULT_PLACEHOLDERS).map((p) => new RegExp(p, 'g'));
       let migrations: Migration[];
       try {
-        migrations = readDirectory(directory, job, files, settings.layout, settings.assumeInTransaction, placeholders);
+        migrations = readDirectory(directory, job, files, { layout: settings.layout, assumeInTransaction: settings.assumeInTransaction, placeholders, runners: settings.runners });
       } catch (error) {
         errors.push(`cannot read ${path.relative(job.cwd, directory.dir) || '.'}: ${(error as Error).message}`);
         continue;
