@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { alterTable, copy, rewriteOf, setDefault } from '../src/engine/rewrite.js';
 import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
 import { typeRef } from '../src/engine/ast.js';
 import { SERIAL_TYPES, volatileDefaultReason } from '../src/engine/postgres-facts.js';
@@ -43,7 +44,7 @@ UPDATE users SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000 AND toke
   messages: {
     volatile: {
       message: 'ADD COLUMN "{{column}}" rewrites all of "{{table}}" under an ACCESS EXCLUSIVE lock: {{reason}}.',
-      help: 'Add the column without it, set the default for new rows, then backfill in batches:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}};\n  ALTER TABLE {{table}} ALTER COLUMN {{column}} SET DEFAULT {{defaultSql}};',
+      help: 'Add the column without it, set the default for new rows, then backfill existing rows in batches (and add NOT NULL, if wanted, through a validated CHECK):\n  {{rewrite}}',
     },
     rewrite: {
       message: 'ADD COLUMN "{{column}}" rewrites all of "{{table}}" under an ACCESS EXCLUSIVE lock: {{reason}}.',
@@ -82,17 +83,13 @@ UPDATE users SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000 AND toke
           } else if (defaultConstraint) {
             const reason = ctx.pgVersion < 11 ? `before PostgreSQL 11 any DEFAULT is written into every row (target is ${ctx.pgVersion})` : volatileDefaultReason(defaultConstraint.raw_expr);
             if (!reason) continue;
-            const defaultSql = defaultSqlOf(ctx.statement.text) ?? '<expression>';
-            context.report({ messageId: 'volatile', node: def, data: { table, column, reason, type: typeName, defaultSql } });
+            // The column as written, without its DEFAULT and NOT NULL (existing rows are still NULL).
+            const plain = { ...copy(def), constraints: (def.constraints ?? []).filter((c: Record<string, any>) => !['CONSTR_DEFAULT', 'CONSTR_NOTNULL'].includes(c.Constraint?.contype)).map(copy) };
+            const rewrite = rewriteOf({ statements: [alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: plain } }]), setDefault(node.relation, column, defaultConstraint.raw_expr)] });
+            context.report({ messageId: 'volatile', node: def, data: { table, column, reason, type: typeName }, rewrite });
           }
         }
       },
     };
   },
 });
-
-/** The SQL of a DEFAULT expression, cut from the statement text between DEFAULT and the next clause. */
-function defaultSqlOf(text: string): string | null {
-  const match = /\bdefault\s+(.+?)(?:\s+(?:not\s+null|null|check|references|unique|primary|constraint|generated|collate)\b|,\s*add\b|;|$)/is.exec(text);
-  return match ? match[1]!.trim() : null;
-}

@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { alterTable, constraintUsingIndex, copy, rewriteOf, uniqueIndexConcurrently } from '../src/engine/rewrite.js';
 import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
 
 export default defineRule({
@@ -37,7 +38,7 @@ index: add them in a low-traffic window, or on a new table.`,
   messages: {
     index: {
       message: 'Adding {{kind}} constraint {{name}} builds an index on "{{table}}" under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole build.',
-      help: 'Build the index concurrently (outside a transaction), then attach it instantly:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} {{kind}} USING INDEX {{index}};',
+      help: 'Build the index concurrently (outside a transaction), then attach it instantly:\n  {{rewrite}}',
     },
     exclude: {
       message: 'Adding EXCLUDE constraint {{name}} builds an index on "{{table}}" under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole build.',
@@ -45,7 +46,7 @@ index: add them in a low-traffic window, or on a new table.`,
     },
   },
   create(context) {
-    const check = (constraint: Record<string, any>, table: string, columns: string[]) => {
+    const check = (node: Record<string, any>, cmd: Record<string, any>, constraint: Record<string, any>, table: string, columns: string[]) => {
       const kind = constraint.contype === 'CONSTR_UNIQUE' ? 'UNIQUE' : constraint.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : constraint.contype === 'CONSTR_EXCLUSION' ? 'EXCLUDE' : null;
       if (!kind || constraint.indexname) return;
       const name = constraint.conname ? `"${constraint.conname}"` : '(unnamed)';
@@ -55,16 +56,27 @@ index: add them in a low-traffic window, or on a new table.`,
       }
       const keys = (constraint.keys ?? []).map((k: Record<string, any>) => k.String?.sval);
       const cols = keys.length ? keys : columns;
-      const index = constraint.conname ?? `${table.replace(/\./g, '_')}_${kind === 'UNIQUE' ? `${cols.join('_')}_key` : 'pkey'}`;
-      context.report({ messageId: 'index', node: constraint, data: { kind, name, table, index, columns: cols.join(', ') } });
+      // PostgreSQL's own name for an unnamed one: <table>_<columns>_key / <table>_pkey.
+      const index = constraint.conname ?? `${node.relation?.relname ?? table}_${kind === 'UNIQUE' ? `${cols.join('_')}_key` : 'pkey'}`;
+      const including = (constraint.including ?? []).map((k: Record<string, any>) => k.String?.sval);
+      // A constraint inline on ADD COLUMN: the column first, without it.
+      const addColumn = cmd.subtype === 'AT_AddColumn'
+        ? alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: { ...copy(cmd.def.ColumnDef), constraints: (cmd.def.ColumnDef.constraints ?? []).filter((c: Record<string, any>) => c.Constraint !== constraint).map(copy) } } }])
+        : null;
+      const rewrite = rewriteOf(
+        addColumn ? { statements: [addColumn] } : null,
+        { statements: [uniqueIndexConcurrently(node.relation, index, cols, including, !!constraint.nulls_not_distinct)], outsideTransaction: true },
+        { statements: [constraintUsingIndex(node.relation, constraint.contype, index)] },
+      );
+      context.report({ messageId: 'index', node: constraint, data: { kind, name, table, index, columns: cols.join(', ') }, rewrite });
     };
     return {
       AlterTableStmt(node, ctx) {
         for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddConstraint', 'AT_AddColumn'])) {
           if (cmd.subtype === 'AT_AddConstraint') {
-            if (cmd.def?.Constraint) check(cmd.def.Constraint, table, []);
+            if (cmd.def?.Constraint) check(node, cmd, cmd.def.Constraint, table, []);
           } else {
-            for (const constraint of addedColumnConstraints(cmd)) check(constraint, table, [cmd.def.ColumnDef.colname]);
+            for (const constraint of addedColumnConstraints(cmd)) check(node, cmd, constraint, table, [cmd.def.ColumnDef.colname]);
           }
         }
       },

@@ -1,5 +1,6 @@
 import { relationName } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
+import { alterTable, copy, firstColumnOf, rewriteOf, validateConstraint } from '../src/engine/rewrite.js';
 import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
 
 export default defineRule({
@@ -38,34 +39,33 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
   messages: {
     foreignKey: {
       message: 'Adding foreign key {{name}} validates every row of "{{table}}" while holding SHARE ROW EXCLUSIVE locks on "{{table}}" and "{{referenced}}": writes to both stop.',
-      help: 'Add it NOT VALID, then validate it in a separate migration (SHARE UPDATE EXCLUSIVE, no blocking):\n  ALTER TABLE {{table}} ADD CONSTRAINT {{constraint}} FOREIGN KEY ({{columns}}) REFERENCES {{referenced}}{{refColumns}} NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{constraint}};',
+      help: 'Add it NOT VALID, then validate it in a separate migration (SHARE UPDATE EXCLUSIVE, no blocking):\n  {{rewrite}}',
     },
     check: {
       message: 'Adding CHECK constraint {{name}} scans every row of "{{table}}" under an ACCESS EXCLUSIVE lock.',
-      help: 'Add it NOT VALID, then validate it in a separate migration (SHARE UPDATE EXCLUSIVE, no blocking):\n  ALTER TABLE {{table}} ADD CONSTRAINT {{constraint}} CHECK (...) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{constraint}};',
+      help: 'Add it NOT VALID, then validate it in a separate migration (SHARE UPDATE EXCLUSIVE, no blocking):\n  {{rewrite}}',
     },
   },
   create(context) {
-    const reportConstraint = (constraint: Record<string, any>, table: string, columns: string[]) => {
+    const reportConstraint = (node: Record<string, any>, cmd: Record<string, any>, constraint: Record<string, any>, table: string, columns: string[]) => {
       if (constraint.skip_validation) return;
       const name = constraint.conname ? `"${constraint.conname}"` : '(unnamed)';
-      const suggested = constraint.conname ?? `${table.replace(/\./g, '_')}_${columns.join('_') || 'check'}_${constraint.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check'}`;
+      // PostgreSQL's own name for an unnamed one (<table>_<columns>_fkey / _check), so that the
+      // VALIDATE after it can name it.
+      const named = constraint.contype === 'CONSTR_CHECK' && !columns.length ? [firstColumnOf(constraint.raw_expr)].filter((c): c is string => !!c) : columns;
+      const suggested = constraint.conname ?? [node.relation?.relname ?? table, ...named, constraint.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check'].join('_');
+      const notValid: Record<string, any> = { ...copy(constraint), conname: suggested, skip_validation: true, ...(constraint.contype === 'CONSTR_FOREIGN' && !constraint.fk_attrs?.length ? { fk_attrs: columns.map((c) => ({ String: { sval: c } })) } : {}) };
+      delete notValid.initially_valid;
+      const addConstraint = { subtype: 'AT_AddConstraint', def: { Constraint: notValid }, behavior: 'DROP_RESTRICT' };
+      // An inline constraint of ADD COLUMN: the column without it, then the constraint NOT VALID.
+      const commands = cmd.subtype === 'AT_AddColumn'
+        ? [{ ...copy(cmd), def: { ColumnDef: { ...copy(cmd.def.ColumnDef), constraints: (cmd.def.ColumnDef.constraints ?? []).filter((c: Record<string, any>) => c.Constraint !== constraint).map(copy) } } }, addConstraint]
+        : [addConstraint];
+      const rewrite = rewriteOf({ statements: [alterTable(node.relation, commands)] }, { statements: [validateConstraint(node.relation, suggested)] });
       if (constraint.contype === 'CONSTR_FOREIGN') {
-        const refColumns = (constraint.pk_attrs ?? []).map((a: Record<string, any>) => a.String?.sval);
-        context.report({
-          messageId: 'foreignKey',
-          node: constraint,
-          data: {
-            name,
-            table,
-            referenced: relationName(constraint.pktable),
-            constraint: suggested,
-            columns: columns.join(', '),
-            refColumns: refColumns.length ? ` (${refColumns.join(', ')})` : '',
-          },
-        });
+        context.report({ messageId: 'foreignKey', node: constraint, data: { name, table, referenced: relationName(constraint.pktable) }, rewrite });
       } else if (constraint.contype === 'CONSTR_CHECK') {
-        context.report({ messageId: 'check', node: constraint, data: { name, table, constraint: suggested } });
+        context.report({ messageId: 'check', node: constraint, data: { name, table }, rewrite });
       }
     };
     return {
@@ -73,9 +73,9 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
         for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddConstraint', 'AT_AddColumn'])) {
           if (cmd.subtype === 'AT_AddConstraint') {
             const constraint = cmd.def?.Constraint;
-            if (constraint) reportConstraint(constraint, table, (constraint.fk_attrs ?? []).map((a: Record<string, any>) => a.String?.sval));
+            if (constraint) reportConstraint(node, cmd, constraint, table, (constraint.fk_attrs ?? []).map((a: Record<string, any>) => a.String?.sval));
           } else {
-            for (const constraint of addedColumnConstraints(cmd)) reportConstraint(constraint, table, [cmd.def.ColumnDef.colname]);
+            for (const constraint of addedColumnConstraints(cmd)) reportConstraint(node, cmd, constraint, table, [cmd.def.ColumnDef.colname]);
           }
         }
       },

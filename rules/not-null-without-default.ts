@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { alterTable, copy, dropConstraint, notNullCheck, rewriteOf, setNotNull, validateConstraint } from '../src/engine/rewrite.js';
 import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
 import { typeRef } from '../src/engine/ast.js';
 import { SERIAL_TYPES } from '../src/engine/postgres-facts.js';
@@ -28,9 +29,13 @@ ALTER TABLE users ADD COLUMN status text NOT NULL DEFAULT 'active';
     },
   },
   messages: {
+    notNullBefore12: {
+      message: 'ADD COLUMN "{{column}}" NOT NULL without a DEFAULT fails with "column contains null values" as soon as "{{table}}" has a row.',
+      help: 'Give it a constant default (`ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}} NOT NULL DEFAULT <value>`), or add it nullable, backfill it, then SET NOT NULL in a maintenance window (before PostgreSQL 12 a validated CHECK does not spare its scan).',
+    },
     notNull: {
       message: 'ADD COLUMN "{{column}}" NOT NULL without a DEFAULT fails with "column contains null values" as soon as "{{table}}" has a row.',
-      help: 'Give it a constant default (stored in the catalog, no rewrite on PostgreSQL 11+):\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}} NOT NULL DEFAULT <value>;\nor add it nullable, backfill, then add NOT NULL through a validated CHECK constraint.',
+      help: 'Give it a constant default (`ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}} NOT NULL DEFAULT <value>`: stored in the catalog, no rewrite on PostgreSQL 11+), or add it nullable, backfill it in batches after the first migration, then add NOT NULL through a validated CHECK:\n  {{rewrite}}',
     },
   },
   create(context) {
@@ -42,11 +47,18 @@ ALTER TABLE users ADD COLUMN status text NOT NULL DEFAULT 'active';
           const filled = constraints.some((c) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(c.contype));
           const type = typeRef(cmd.def.ColumnDef.typeName);
           if (!notNull || filled || (type && SERIAL_TYPES.has(type.name))) continue;
-          context.report({
-            messageId: 'notNull',
-            node: cmd.def.ColumnDef,
-            data: { table, column: cmd.def.ColumnDef.colname, type: type?.name ?? 'type' },
-          });
+          const column: string = cmd.def.ColumnDef.colname;
+          const check = `${node.relation.relname}_${column}_not_null_check`;
+          const nullable = { ...copy(cmd.def.ColumnDef), constraints: (cmd.def.ColumnDef.constraints ?? []).filter((c: Record<string, any>) => c.Constraint?.contype !== 'CONSTR_NOTNULL').map(copy) };
+          const rewrite = ctx.pgVersion >= 12
+            ? rewriteOf(
+                { statements: [alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: nullable } }])] },
+                { statements: [notNullCheck(node.relation, column, check)] },
+                { statements: [validateConstraint(node.relation, check)] },
+                { statements: [setNotNull(node.relation, column), dropConstraint(node.relation, check)] },
+              )
+            : undefined;
+          context.report({ messageId: rewrite ? 'notNull' : 'notNullBefore12', node: cmd.def.ColumnDef, data: { table, column, type: type?.name ?? 'type' }, rewrite });
         }
       },
     };

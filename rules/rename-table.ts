@@ -1,5 +1,6 @@
 import { relationName } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
+import { copy, rewriteOf, selectAllView } from '../src/engine/rewrite.js';
 
 export default defineRule({
   id: 'rename-table',
@@ -25,7 +26,7 @@ DROP VIEW customers;
   messages: {
     rename: {
       message: 'Renaming table "{{from}}" to "{{to}}" breaks every running query that still uses "{{from}}".',
-      help: 'Keep the old name working until no code uses it:\n  ALTER TABLE {{from}} RENAME TO {{to}};\n  CREATE VIEW {{from}} AS SELECT * FROM {{to}};',
+      help: 'Keep the old name working until no code uses it, in the same migration:\n  {{rewrite}}',
     },
   },
   create(context) {
@@ -34,7 +35,11 @@ DROP VIEW customers;
         if (node.renameType !== 'OBJECT_TABLE') return;
         const from = relationName(node.relation);
         if (ctx.isNew(from)) return;
-        context.report({ messageId: 'rename', data: { from, to: node.newname } });
+        const renamed = { ...copy(node.relation), relname: node.newname };
+        // The advice followed: a view under the old name, later in the same migration.
+        const keepsOldName = ctx.half.statements.slice(ctx.index + 1).some((s) => s.ast?.ViewStmt && relationName(s.ast.ViewStmt.view) === from);
+        if (keepsOldName) return;
+        context.report({ messageId: 'rename', data: { from, to: node.newname }, rewrite: rewriteOf({ statements: [{ RenameStmt: copy(node) }, selectAllView(node.relation, renamed)] }) });
       },
     };
   },

@@ -1,5 +1,6 @@
 import { relationName } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
+import { alterTable, copy, rewriteOf } from '../src/engine/rewrite.js';
 
 export default defineRule({
   id: 'require-concurrent-detach',
@@ -26,7 +27,7 @@ It cannot run in a transaction block, and not on a table with a default partitio
   messages: {
     detach: {
       message: 'DETACH PARTITION "{{partition}}" takes an ACCESS EXCLUSIVE lock on "{{table}}", blocking every query on it.',
-      help: 'Detach it concurrently, outside a transaction block:\n  ALTER TABLE {{table}} DETACH PARTITION {{partition}} CONCURRENTLY;',
+      help: 'Detach it concurrently, outside a transaction block, as a statement of its own:\n  {{rewrite}}',
     },
   },
   create(context) {
@@ -38,7 +39,9 @@ It cannot run in a transaction block, and not on a table with a default partitio
         for (const item of node.cmds ?? []) {
           const cmd = item.AlterTableCmd;
           if (cmd?.subtype !== 'AT_DetachPartition' || cmd.def?.PartitionCmd?.concurrent) continue;
-          context.report({ messageId: 'detach', data: { table, partition: relationName(cmd.def?.PartitionCmd?.name) } });
+          // DETACH ... CONCURRENTLY cannot share its ALTER TABLE with other subcommands.
+          const detach = { ...copy(cmd), def: { PartitionCmd: { ...copy(cmd.def.PartitionCmd), concurrent: true } } };
+          context.report({ messageId: 'detach', data: { table, partition: relationName(cmd.def?.PartitionCmd?.name) }, rewrite: rewriteOf({ statements: [alterTable(node.relation, [detach])], outsideTransaction: true }) });
         }
       },
     };

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { dropTargets } from '../src/engine/postgres-facts.js';
 import { outsideTransactionHint } from '../src/engine/runner-hints.js';
+import { copy, rewriteOf } from '../src/engine/rewrite.js';
 
 export default defineRule({
   id: 'require-concurrent-index-drop',
@@ -28,21 +29,25 @@ DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;
   messages: {
     drop: {
       message: 'DROP INDEX "{{index}}" takes an ACCESS EXCLUSIVE lock on its table, blocking reads and writes while it waits and runs.',
-      help: 'Drop it concurrently, and {{hint}}:\n  DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
+      help: 'Drop it concurrently, and {{hint}}:\n  {{rewrite}}',
     },
   },
   create(context) {
     return {
       DropStmt(node, ctx) {
         if (node.removeType !== 'OBJECT_INDEX' || node.concurrent) return;
-        for (const index of dropTargets(node)) {
+        // DROP INDEX CONCURRENTLY drops one index at a time: one rewrite per index.
+        (node.objects ?? []).forEach((object: Record<string, unknown>, i: number) => {
+          const index = dropTargets({ ...node, objects: [object] })[0];
+          if (index === undefined) return;
           const table = ctx.catalog.indexTable(index);
-          if (ctx.isNew(`index ${index}`) || (table && ctx.isNew(table))) continue;
+          if (ctx.isNew(`index ${index}`) || (table && ctx.isNew(table))) return;
           context.report({
             messageId: 'drop',
-            data: { index, ifExists: node.missing_ok ? 'IF EXISTS ' : '', hint: outsideTransactionHint(ctx.migration, ctx.half) },
+            data: { index, hint: outsideTransactionHint(ctx.migration, ctx.half) },
+            rewrite: rewriteOf({ statements: [{ DropStmt: { ...copy(node), objects: [copy(node.objects[i])], concurrent: true, behavior: 'DROP_RESTRICT' } }], outsideTransaction: true }),
           });
-        }
+        });
       },
     };
   },

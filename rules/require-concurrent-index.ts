@@ -1,6 +1,7 @@
 import { relationName } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
 import { outsideTransactionHint } from '../src/engine/runner-hints.js';
+import { copy, rewriteOf } from '../src/engine/rewrite.js';
 
 export default defineRule({
   id: 'require-concurrent-index',
@@ -44,11 +45,8 @@ An index on a table created in the same migration needs nothing: the table is em
         if (node.concurrent || ctx.isNew(table)) return;
         context.report({
           messageId: 'index',
-          data: {
-            table,
-            hint: outsideTransactionHint(ctx.migration, ctx.half),
-            rewrite: ctx.statement.text.replace(/^(create\s+(?:unique\s+)?index)\b/i, '$1 CONCURRENTLY').replace(/;?$/, ';'),
-          },
+          data: { table, hint: outsideTransactionHint(ctx.migration, ctx.half) },
+          rewrite: rewriteOf({ statements: [{ IndexStmt: { ...copy(node), concurrent: true } }], outsideTransaction: true }),
         });
       },
     };

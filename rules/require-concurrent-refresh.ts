@@ -1,5 +1,6 @@
 import { relationName } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
+import { copy, rewriteOf } from '../src/engine/rewrite.js';
 
 export default defineRule({
   id: 'require-concurrent-refresh',
@@ -28,7 +29,7 @@ REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals;
   messages: {
     refresh: {
       message: 'REFRESH MATERIALIZED VIEW "{{view}}" takes an ACCESS EXCLUSIVE lock: every read of the view waits for the refresh.',
-      help: 'With a unique index on the view, refresh it without blocking reads:\n  REFRESH MATERIALIZED VIEW CONCURRENTLY {{view}};',
+      help: 'With a unique index on the view, refresh it without blocking reads:\n  {{rewrite}}',
     },
   },
   create(context) {
@@ -36,7 +37,7 @@ REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals;
       RefreshMatViewStmt(node, ctx) {
         const view = relationName(node.relation);
         if (node.concurrent || node.skipData || ctx.isNew(view)) return;
-        context.report({ messageId: 'refresh', data: { view } });
+        context.report({ messageId: 'refresh', data: { view }, rewrite: rewriteOf({ statements: [{ RefreshMatViewStmt: { ...copy(node), concurrent: true } }] }) });
       },
     };
   },

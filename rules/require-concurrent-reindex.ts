@@ -1,5 +1,6 @@
 import { relationName } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
+import { copy, rewriteOf } from '../src/engine/rewrite.js';
 import { isConcurrentReindex } from '../src/engine/postgres-facts.js';
 
 export default defineRule({
@@ -24,7 +25,7 @@ Like CREATE INDEX CONCURRENTLY it cannot run inside a transaction block.`,
   messages: {
     reindex: {
       message: 'REINDEX {{target}} blocks writes to the table and reads through the rebuilt indexes until it finishes.',
-      help: 'Rebuild it concurrently, outside a transaction block:\n  REINDEX {{kind}} CONCURRENTLY {{target}};',
+      help: 'Rebuild it concurrently, outside a transaction block:\n  {{rewrite}}',
     },
   },
   create(context) {
@@ -35,7 +36,9 @@ Like CREATE INDEX CONCURRENTLY it cannot run inside a transaction block.`,
         if (kind === 'SYSTEM') return; // system catalogs cannot be reindexed concurrently
         const target = node.relation ? relationName(node.relation) : node.name ?? '';
         if (ctx.isNew(target)) return;
-        context.report({ messageId: 'reindex', data: { target, kind } });
+        const params = (node.params ?? []).filter((p: Record<string, any>) => p.DefElem?.defname !== 'concurrently');
+        const rewrite = rewriteOf({ statements: [{ ReindexStmt: { ...copy(node), params: [...copy(params), { DefElem: { defname: 'concurrently', defaction: 'DEFELEM_UNSPEC' } }] } }], outsideTransaction: true });
+        context.report({ messageId: 'reindex', data: { target, kind }, rewrite });
       },
     };
   },

@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { dropConstraint, notNullCheck, rewriteOf, setNotNull, validateConstraint } from '../src/engine/rewrite.js';
 import { existingTableCommands } from '../src/engine/rule-helpers.js';
 
 export default defineRule({
@@ -32,7 +33,7 @@ ALTER TABLE users DROP CONSTRAINT users_email_not_null;
   messages: {
     scan: {
       message: 'SET NOT NULL on "{{table}}"."{{column}}" scans every row under an ACCESS EXCLUSIVE lock{{knownNote}}.',
-      help: 'Prove it with a CHECK constraint first (validated without blocking), in an earlier migration:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{constraint}} CHECK ({{column}} IS NOT NULL) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{constraint}};\nthen SET NOT NULL skips the scan (PostgreSQL 12+).',
+      help: 'Prove it with a CHECK constraint first, validated without blocking in an earlier migration; then SET NOT NULL skips the scan (PostgreSQL 12+) and the CHECK can go:\n  {{rewrite}}',
     },
   },
   create(context) {
@@ -46,10 +47,15 @@ ALTER TABLE users DROP CONSTRAINT users_email_not_null;
           if (proven && ctx.pgVersion >= 12) continue;
           context.report({
             messageId: 'scan',
+            // The CHECK is named apart from PostgreSQL 18's own <table>_<column>_not_null constraint.
+            rewrite: rewriteOf(
+              { statements: [notNullCheck(node.relation, column, `${node.relation.relname}_${column}_not_null_check`)] },
+              { statements: [validateConstraint(node.relation, `${node.relation.relname}_${column}_not_null_check`)] },
+              { statements: [setNotNull(node.relation, column), dropConstraint(node.relation, `${node.relation.relname}_${column}_not_null_check`)] },
+            ),
             data: {
               table,
               column,
-              constraint: `${table.replace(/\./g, '_')}_${column}_not_null`,
               knownNote: proven ? ` (the CHECK that proves it only skips the scan on PostgreSQL 12+; target is ${ctx.pgVersion})` : '',
             },
           });

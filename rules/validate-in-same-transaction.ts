@@ -1,6 +1,7 @@
 import { relationName } from '../src/engine/ast.js';
 import { lockWithArticle } from '../src/engine/postgres-facts.js';
 import { defineRule } from '../src/engine/rule.js';
+import { rewriteOf, validateConstraint } from '../src/engine/rewrite.js';
 
 export default defineRule({
   id: 'validate-in-same-transaction',
@@ -36,7 +37,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
   messages: {
     sameTransaction: {
       message: 'VALIDATE CONSTRAINT "{{constraint}}" runs in the same transaction as {{earlier}} (line {{line}}), which holds {{mode}} lock on "{{table}}" until COMMIT: the validation scan runs under that lock.',
-      help: 'Move the VALIDATE into a separate migration, so it runs under SHARE UPDATE EXCLUSIVE only:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{constraint}};',
+      help: 'Move the VALIDATE into a separate migration, so it runs under SHARE UPDATE EXCLUSIVE only:\n  {{rewrite}}',
     },
   },
   create(context) {
@@ -56,6 +57,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
           context.report({
             messageId: 'sameTransaction',
             data: { constraint: cmd.name, table, mode: lockWithArticle(held.mode), line, earlier: addsIt ? 'the statement that added it' : 'an earlier statement' },
+            rewrite: rewriteOf({ statements: [validateConstraint(node.relation, cmd.name)] }),
           });
         }
       },

@@ -78,6 +78,7 @@ describe('json', () => {
       severity: 'error',
       message: 'CREATE INDEX on existing table "users" takes a SHARE lock that blocks every write until the index is built.',
       help: expect.stringContaining('CREATE INDEX CONCURRENTLY users_email_idx ON users (email);'),
+      rewrite: { migrations: [{ statements: ['CREATE INDEX CONCURRENTLY users_email_idx ON users (email)'], outsideTransaction: true }] },
       file: 'fixtures/rules/require-concurrent-index/invalid/index_existing_table.sql',
       line: 2,
       column: 1,

@@ -180,6 +180,7 @@ export function toDiagnostic(finding: Finding): Diagnostic {
     severity: finding.severity,
     message: finding.message,
     help: finding.help,
+    ...(finding.rewrite ? { rewrite: finding.rewrite } : {}),
     file: finding.file.relPath,
     line: start.line,
     column: start.column,

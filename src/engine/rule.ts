@@ -3,7 +3,7 @@
 // visitors keyed by statement node type. The engine owns traversal, the migration context,
 // configuration, suppressions and reporting.
 import type { Catalog } from './catalog.js';
-import type { AstNode, Migration, MigrationHalf, Section, Severity, Statement } from './types.js';
+import type { AstNode, Migration, MigrationHalf, Rewrite, Section, Severity, Statement } from './types.js';
 
 export interface RuleExample {
   /** SQL of one migration (read as a plain SQL file unless `layout` says otherwise). */
@@ -75,6 +75,8 @@ export interface ReportDescriptor {
   statement?: Statement;
   /** Report at an offset of a file, for findings about a half or a file. */
   at?: { file: Statement['file']; offset: number };
+  /** The safe rewrite (src/engine/rewrite.ts builds it from the AST); `{{rewrite}}` in help shows it. */
+  rewrite?: Rewrite;
 }
 
 export interface MigrationContext {

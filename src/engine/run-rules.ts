@@ -6,6 +6,7 @@ import { constantString, funcName, qualifiedName, relationName, walk } from './a
 import { blocksReadsOrWrites, tableLocks } from './postgres-facts.js';
 import { assignTransactions } from './transactions.js';
 import { wrappedReason } from './runner-hints.js';
+import { showRewrite, UNPRINTABLE_REWRITE } from './rewrite.js';
 import { fillTemplate, type MigrationContext, type RuleContext, type RuleListener, type RuleModule, type StatementContext, type StatementVisitor } from './rule.js';
 import type { AstNode, Finding, Migration, MigrationHalf, Severity, Statement } from './types.js';
 
@@ -65,11 +66,14 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
         }
         if (descriptor.offset !== undefined) start = descriptor.offset;
         const end = statement && !at ? Math.max(statement.span.end, start) : lineEnd(file.text, start);
+        const rewrite = descriptor.rewrite && { migrations: descriptor.rewrite.migrations.map((m) => ({ ...m, statements: m.statements.map((sql) => restorePlaceholders(sql, statement)) })) };
+        const data = { ...descriptor.data, rewrite: rewrite ? showRewrite(rewrite) : UNPRINTABLE_REWRITE };
         findings.push({
           ruleId: module.id,
           severity,
-          message: restorePlaceholders(fillTemplate(template.message, descriptor.data), statement),
-          help: template.help ? restorePlaceholders(fillTemplate(template.help, descriptor.data), statement) : undefined,
+          message: restorePlaceholders(fillTemplate(template.message, data), statement),
+          help: template.help ? restorePlaceholders(fillTemplate(template.help, data), statement) : undefined,
+          ...(rewrite ? { rewrite } : {}),
           file,
           span: { start, end },
           migration: (descriptor.migration ?? current.migration).id,

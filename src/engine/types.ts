@@ -105,11 +105,21 @@ export interface Migration {
   revision?: { id: string; parents: string[]; anchor: { file: SourceFile; offset: number } };
 }
 
+/**
+ * The safe rewrite of a finding's statement, as SQL built from the statement's own AST (quoting,
+ * schema, types and options kept): the migrations to write, in order. A migration marked
+ * `outsideTransaction` must run without a transaction (CONCURRENTLY).
+ */
+export interface Rewrite {
+  migrations: { statements: string[]; outsideTransaction?: boolean }[];
+}
+
 export interface Finding {
   ruleId: string;
   severity: Severity;
   message: string;
   help?: string;
+  rewrite?: Rewrite;
   file: SourceFile;
   span: Span;
   migration?: string;
@@ -127,6 +137,7 @@ export interface Diagnostic {
   severity: Severity;
   message: string;
   help?: string;
+  rewrite?: Rewrite;
   file: string;
   line: number;
   column: number;

@@ -10,6 +10,8 @@ export const reportJson: Reporter = (result) => {
       severity: d.severity,
       message: d.message,
       help: d.help ?? null,
+      // The safe rewrite as SQL, migration by migration, where the rule builds one.
+      ...(d.rewrite ? { rewrite: d.rewrite } : {}),
       file: d.file,
       line: d.line,
       column: d.column,

@@ -1,0 +1,139 @@
+// Safe rewrites as SQL, built from the flagged statement's own AST and printed by pgsql-deparser (the
+// deparser written for libpg-query's AST): quoted identifiers, schemas, types with modifiers
+// (timestamp(3)), FK actions, partial-index WHERE, INCLUDE and USING stay as the migration wrote
+// them, which text templates lost. Each builder copies the nodes it changes.
+import { Deparser } from 'pgsql-deparser';
+import type { AstNode, Rewrite } from './types.js';
+
+/** One statement as SQL, on one line, without the semicolon. */
+export function sqlOf(statement: AstNode): string {
+  return Deparser.deparse(statement as never, { pretty: false }).trim().replace(/;$/, '');
+}
+
+/** A deep copy of an AST node, to change without touching the statement rules see. */
+export function copy<T>(node: T): T {
+  return structuredClone(node);
+}
+
+/** `ALTER TABLE <relation> <cmds>` as an AST, for the commands given. */
+export function alterTable(relation: AstNode, cmds: AstNode[], missingOk = false): AstNode {
+  return { AlterTableStmt: { relation: copy(relation), cmds: cmds.map((cmd) => ({ AlterTableCmd: cmd })), objtype: 'OBJECT_TABLE', ...(missingOk ? { missing_ok: true } : {}) } };
+}
+
+/** `ALTER TABLE <relation> VALIDATE CONSTRAINT <name>`. */
+export function validateConstraint(relation: AstNode, name: string): AstNode {
+  return alterTable(relation, [{ subtype: 'AT_ValidateConstraint', name, behavior: 'DROP_RESTRICT' }]);
+}
+
+/** `ALTER TABLE <relation> ALTER COLUMN <column> SET NOT NULL`. */
+export function setNotNull(relation: AstNode, column: string): AstNode {
+  return alterTable(relation, [{ subtype: 'AT_SetNotNull', name: column, behavior: 'DROP_RESTRICT' }]);
+}
+
+/** `ALTER TABLE <relation> DROP CONSTRAINT <name>`. */
+export function dropConstraint(relation: AstNode, name: string): AstNode {
+  return alterTable(relation, [{ subtype: 'AT_DropConstraint', name, behavior: 'DROP_RESTRICT' }]);
+}
+
+/** `ALTER TABLE <relation> ADD CONSTRAINT <name> CHECK (<column> IS NOT NULL) NOT VALID`. */
+export function notNullCheck(relation: AstNode, column: string, name: string): AstNode {
+  const test = { NullTest: { arg: { ColumnRef: { fields: [{ String: { sval: column } }] } }, nulltesttype: 'IS_NOT_NULL' } };
+  return alterTable(relation, [{ subtype: 'AT_AddConstraint', def: { Constraint: { contype: 'CONSTR_CHECK', conname: name, raw_expr: test, skip_validation: true, initially_valid: false } }, behavior: 'DROP_RESTRICT' }]);
+}
+
+/** `SET lock_timeout = '<value>'`. */
+export function setLockTimeout(value = '5s'): AstNode {
+  return { VariableSetStmt: { kind: 'VAR_SET_VALUE', name: 'lock_timeout', args: [{ A_Const: { sval: { sval: value } } }] } };
+}
+
+/**
+ * A rewrite of one migration per group of statements, in order; undefined where the deparser
+ * cannot print one of them (the help then says so, and the finding stands).
+ */
+export function rewriteOf(...migrations: ({ statements: AstNode[]; outsideTransaction?: boolean } | null)[]): Rewrite | undefined {
+  try {
+    return {
+      migrations: migrations
+        .filter((m): m is { statements: AstNode[]; outsideTransaction?: boolean } => !!m)
+        .map((m) => ({ statements: m.statements.map(sqlOf), ...(m.outsideTransaction ? { outsideTransaction: true } : {}) })),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What `{{rewrite}}` reads when no rewrite could be printed. */
+export const UNPRINTABLE_REWRITE = '(migsafe could not print the rewritten SQL for this statement: see the rule\'s docs)';
+
+/** How a rewrite reads in help text: its SQL, with a line between migrations. */
+export function showRewrite(rewrite: Rewrite): string {
+  return rewrite.migrations
+    .map((migration, i) => {
+      const heading = i === 0 ? '' : `-- then, in a later migration${migration.outsideTransaction ? ' (outside a transaction)' : ''}:\n  `;
+      return heading + migration.statements.map((sql) => `${sql};`).join('\n  ');
+    })
+    .join('\n  ');
+}
+
+const indexElem = (name: string) => ({ IndexElem: { name, ordering: 'SORTBY_DEFAULT', nulls_ordering: 'SORTBY_NULLS_DEFAULT' } });
+
+/** `CREATE UNIQUE INDEX CONCURRENTLY <name> ON <relation> (<columns>) [INCLUDE (...)] [NULLS NOT DISTINCT]`. */
+export function uniqueIndexConcurrently(relation: AstNode, name: string, columns: string[], including: string[] = [], nullsNotDistinct = false): AstNode {
+  return {
+    IndexStmt: {
+      idxname: name,
+      relation: copy(relation),
+      accessMethod: 'btree',
+      indexParams: columns.map(indexElem),
+      ...(including.length ? { indexIncludingParams: including.map(indexElem) } : {}),
+      unique: true,
+      ...(nullsNotDistinct ? { nulls_not_distinct: true } : {}),
+      concurrent: true,
+    },
+  };
+}
+
+/** `ALTER TABLE <relation> ADD CONSTRAINT <name> UNIQUE|PRIMARY KEY USING INDEX <name>`. */
+export function constraintUsingIndex(relation: AstNode, contype: 'CONSTR_UNIQUE' | 'CONSTR_PRIMARY', name: string): AstNode {
+  return alterTable(relation, [{ subtype: 'AT_AddConstraint', def: { Constraint: { contype, conname: name, indexname: name } }, behavior: 'DROP_RESTRICT' }]);
+}
+
+/** `ALTER TABLE <relation> ALTER COLUMN <column> SET DEFAULT <expression>`. */
+export function setDefault(relation: AstNode, column: string, expression: AstNode): AstNode {
+  return alterTable(relation, [{ subtype: 'AT_ColumnDefault', name: column, def: copy(expression), behavior: 'DROP_RESTRICT' }]);
+}
+
+/** `CREATE VIEW <view> AS SELECT * FROM <table>`. */
+export function selectAllView(view: AstNode, table: AstNode): AstNode {
+  return {
+    ViewStmt: {
+      view: copy(view),
+      query: { SelectStmt: { targetList: [{ ResTarget: { val: { ColumnRef: { fields: [{ A_Star: {} }] } } } }], fromClause: [{ RangeVar: copy(table) }], limitOption: 'LIMIT_OPTION_DEFAULT', op: 'SETOP_NONE' } },
+      withCheckOption: 'NO_CHECK_OPTION',
+    },
+  };
+}
+
+/** The first column an expression refers to (PostgreSQL names an unnamed CHECK after it). */
+export function firstColumnOf(expression: unknown): string | null {
+  if (!expression || typeof expression !== 'object') return null;
+  const ref = (expression as AstNode).ColumnRef;
+  if (ref) {
+    const last = ref.fields?.[ref.fields.length - 1];
+    return last?.String?.sval ?? null;
+  }
+  for (const value of Object.values(expression as AstNode)) {
+    const found = firstColumnOf(value);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The statement as SQL, or null where the deparser cannot print it. */
+export function printable(statement: AstNode): string | null {
+  try {
+    return sqlOf(statement);
+  } catch {
+    return null;
+  }
+}
