@@ -1,5 +1,7 @@
 import { qualifiedName, relationName } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
+import { alterTable, copy, dropConstraint, rewriteOf } from '../src/engine/rewrite.js';
+import type { Rewrite } from '../src/engine/types.js';
 import { dropTargets } from '../src/engine/postgres-facts.js';
 import type { AstNode, Statement } from '../src/engine/types.js';
 
@@ -21,6 +23,8 @@ interface Created {
   /** An index's columns: dropping one of them drops the index too. */
   columns?: string[];
   statement: Statement;
+  /** The statement that drops it, built from the names as written (quoting and schema kept). */
+  drop: AstNode;
 }
 
 export default defineRule({
@@ -61,7 +65,7 @@ DROP TYPE user_status;
   messages: {
     leftBehind: {
       message: 'The down migration leaves {{kind}} {{name}} behind: up creates it here and down never drops it.',
-      help: 'Add to the down migration:\n  {{fix}}',
+      help: 'Add to the down migration:\n  {{rewrite}}',
     },
   },
   create: () => ({}),
@@ -78,22 +82,21 @@ DROP TYPE user_status;
         messageId: 'leftBehind',
         statement: object.statement,
         section: 'up',
-        data: { kind: object.kind, name: `"${object.name}"`, fix: fixFor(object) },
+        data: { kind: object.kind, name: `"${object.name}"` },
+        rewrite: downRewrite(object.drop),
       });
     }
   },
 });
 
-function fixFor(object: Created): string {
-  switch (object.kind) {
-    case 'column':
-      return `ALTER TABLE ${object.table} DROP COLUMN ${object.name.split('.').pop()};`;
-    case 'constraint':
-      return `ALTER TABLE ${object.table} DROP CONSTRAINT ${object.name.split('.').pop()};`;
-    default:
-      return `DROP ${object.kind.toUpperCase()} ${object.name};`;
-  }
+/** A rewrite that adds the statement to the migration's down half. */
+function downRewrite(drop: AstNode): Rewrite | undefined {
+  const rewrite = rewriteOf({ statements: [drop] });
+  return rewrite && { ...rewrite, addTo: 'down' };
 }
+
+const nameList = (relation: AstNode) => ({ List: { items: [...(relation.schemaname ? [relation.schemaname] : []), relation.relname].map((sval: string) => ({ String: { sval } })) } });
+const dropOf = (removeType: string, object: AstNode): AstNode => ({ DropStmt: { objects: [object], removeType, behavior: 'DROP_RESTRICT' } });
 
 function createdObjects(statements: Statement[]): Created[] {
   const created: Created[] = [];
@@ -101,31 +104,34 @@ function createdObjects(statements: Statement[]): Created[] {
   for (const statement of statements) {
     const ast = statement.ast;
     if (!ast || statement.origin === 'function-body') continue;
-    const add = (kind: string, name: string, table?: string, columns?: string[]) => created.push({ kind, name, table, columns, statement });
+    const add = (kind: string, name: string, drop: AstNode, table?: string, columns?: string[]) => created.push({ kind, name, table, columns, statement, drop });
     if (ast.CreateStmt) {
       const table = relationName(ast.CreateStmt.relation);
       newTables.add(table);
-      add('table', table);
+      add('table', table, dropOf('OBJECT_TABLE', nameList(ast.CreateStmt.relation)));
     } else if (ast.CreateEnumStmt || ast.CompositeTypeStmt || ast.CreateDomainStmt) {
-      const names = ast.CreateEnumStmt?.typeName ?? ast.CreateDomainStmt?.domainname;
-      add('type', names ? qualifiedName(names) : relationName(ast.CompositeTypeStmt.typevar));
+      const names: AstNode[] | undefined = ast.CreateEnumStmt?.typeName ?? ast.CreateDomainStmt?.domainname;
+      const typeNames = names ? copy(names) : nameList(ast.CompositeTypeStmt.typevar).List.items;
+      add('type', names ? qualifiedName(names) : relationName(ast.CompositeTypeStmt.typevar), dropOf(ast.CreateDomainStmt ? 'OBJECT_DOMAIN' : 'OBJECT_TYPE', { TypeName: { names: typeNames, typemod: -1 } }));
     } else if (ast.IndexStmt?.idxname) {
       const table = relationName(ast.IndexStmt.relation);
       const columns = (ast.IndexStmt.indexParams ?? []).map((p: AstNode) => p.IndexElem?.name).filter(Boolean);
-      if (!newTables.has(table)) add('index', schemaPrefix(ast.IndexStmt.relation) + ast.IndexStmt.idxname, table, columns);
+      const index = nameList({ schemaname: ast.IndexStmt.relation.schemaname, relname: ast.IndexStmt.idxname });
+      if (!newTables.has(table)) add('index', schemaPrefix(ast.IndexStmt.relation) + ast.IndexStmt.idxname, dropOf('OBJECT_INDEX', index), table, columns);
     } else if (ast.ViewStmt && !ast.ViewStmt.replace) {
-      add('view', relationName(ast.ViewStmt.view));
+      add('view', relationName(ast.ViewStmt.view), dropOf('OBJECT_VIEW', nameList(ast.ViewStmt.view)));
     } else if (ast.CreateTableAsStmt?.objtype === 'OBJECT_MATVIEW') {
-      add('materialized view', relationName(ast.CreateTableAsStmt.into?.rel));
+      add('materialized view', relationName(ast.CreateTableAsStmt.into?.rel), dropOf('OBJECT_MATVIEW', nameList(ast.CreateTableAsStmt.into.rel)));
     } else if (ast.CreateSeqStmt) {
-      add('sequence', relationName(ast.CreateSeqStmt.sequence));
+      add('sequence', relationName(ast.CreateSeqStmt.sequence), dropOf('OBJECT_SEQUENCE', nameList(ast.CreateSeqStmt.sequence)));
     } else if (ast.AlterTableStmt) {
       const table = relationName(ast.AlterTableStmt.relation);
       if (newTables.has(table)) continue;
       for (const item of ast.AlterTableStmt.cmds ?? []) {
         const cmd: AstNode = item.AlterTableCmd;
-        if (cmd?.subtype === 'AT_AddColumn') add('column', `${table}.${cmd.def.ColumnDef.colname}`, table);
-        if (cmd?.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.conname) add('constraint', `${table}.${cmd.def.Constraint.conname}`, table);
+        const relation = ast.AlterTableStmt.relation;
+        if (cmd?.subtype === 'AT_AddColumn') add('column', `${table}.${cmd.def.ColumnDef.colname}`, alterTable(relation, [{ subtype: 'AT_DropColumn', name: cmd.def.ColumnDef.colname, behavior: 'DROP_RESTRICT' }]), table);
+        if (cmd?.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.conname) add('constraint', `${table}.${cmd.def.Constraint.conname}`, dropConstraint(relation, cmd.def.Constraint.conname), table);
       }
     }
   }

@@ -88,6 +88,11 @@ describe('ESLint disable comments in SQL', () => {
 });
 
 const ruleTester = new RuleTester({ plugins: { migsafe: plugin }, language: 'migsafe/sql' });
+
+/** TS/JS migrations, read with typescript-eslint's parser as the recommended config does. */
+function scriptTesterFor(title: string, ruleId: string, cases: Parameters<RuleTester['run']>[2]): void {
+  new RuleTester({ plugins: { migsafe: plugin }, languageOptions: { parser: tseslint.parser } }).run(title, plugin.rules[ruleId], cases);
+}
 const file = (name: string) => path.join('/virtual/migsafe-eslint', name);
 
 ruleTester.run('require-concurrent-index (suggestions, disable comments)', plugin.rules['require-concurrent-index'], {
@@ -110,6 +115,31 @@ ruleTester.run('require-concurrent-index (suggestions, disable comments)', plugi
       code: '-- eslint-disable-next-line migsafe/drop-column -- another rule is disabled, not this one\nCREATE INDEX i ON users (a);\n',
       filename: file('db/002.sql'),
       errors: [{ messageId: 'finding', line: 2, suggestions: [{ messageId: 'addConcurrently', output: '-- eslint-disable-next-line migsafe/drop-column -- another rule is disabled, not this one\nCREATE INDEX CONCURRENTLY i ON users (a);\n' }] }],
+    },
+    {
+      // golang-migrate sends the file as one query: CONCURRENTLY beside another statement would fail
+      // in its implicit transaction, so no suggestion that migsafe would then report.
+      code: 'ALTER TABLE users ADD COLUMN a int;\nCREATE INDEX users_a_idx ON users (a);\n',
+      filename: file('golang/000001_a.up.sql'),
+      errors: [{ messageId: 'finding', line: 2, suggestions: [] }],
+    },
+  ],
+});
+
+scriptTesterFor('require-concurrent-index (TS/JS suggestions)', 'require-concurrent-index', {
+  valid: [],
+  invalid: [
+    {
+      // knex: CONCURRENTLY and the migration's opt-out, which migsafe then accepts.
+      code: "exports.up = (knex) => knex.raw('CREATE INDEX i ON t (a)');\nexports.down = (knex) => knex.raw('DROP INDEX i');\n",
+      filename: file('knex-s/001.js'),
+      errors: [{ messageId: 'finding', line: 1, suggestions: [{ messageId: 'addConcurrently', output: "exports.config = { transaction: false };\nexports.up = (knex) => knex.raw('CREATE INDEX CONCURRENTLY i ON t (a)');\nexports.down = (knex) => knex.raw('DROP INDEX i');\n" }] }],
+    },
+    {
+      // TypeORM (default mode "all"): CONCURRENTLY alone would fail in its transaction: no suggestion.
+      code: 'import { MigrationInterface, QueryRunner } from "typeorm";\nexport class A1700000000000 implements MigrationInterface {\n  async up(queryRunner: QueryRunner) {\n    await queryRunner.query(`CREATE INDEX i ON t (a)`);\n  }\n  async down(queryRunner: QueryRunner) {\n    await queryRunner.query(`DROP INDEX i`);\n  }\n}\n',
+      filename: file('typeorm-s/1700000000000-A.ts'),
+      errors: [{ messageId: 'finding', line: 4, suggestions: [] }],
     },
   ],
 });

@@ -38,7 +38,7 @@ export function dropConstraint(relation: AstNode, name: string): AstNode {
 /** `ALTER TABLE <relation> ADD CONSTRAINT <name> CHECK (<column> IS NOT NULL) NOT VALID`. */
 export function notNullCheck(relation: AstNode, column: string, name: string): AstNode {
   const test = { NullTest: { arg: { ColumnRef: { fields: [{ String: { sval: column } }] } }, nulltesttype: 'IS_NOT_NULL' } };
-  return alterTable(relation, [{ subtype: 'AT_AddConstraint', def: { Constraint: { contype: 'CONSTR_CHECK', conname: name, raw_expr: test, skip_validation: true, initially_valid: false } }, behavior: 'DROP_RESTRICT' }]);
+  return alterTable(relation, [{ subtype: 'AT_AddConstraint', def: { Constraint: { contype: 'CONSTR_CHECK', conname: name, raw_expr: test, is_enforced: true, skip_validation: true } }, behavior: 'DROP_RESTRICT' }]);
 }
 
 /** `SET lock_timeout = '<value>'`. */

@@ -66,7 +66,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
         }
         if (descriptor.offset !== undefined) start = descriptor.offset;
         const end = statement && !at ? Math.max(statement.span.end, start) : lineEnd(file.text, start);
-        const rewrite = descriptor.rewrite && { migrations: descriptor.rewrite.migrations.map((m) => ({ ...m, statements: m.statements.map((sql) => restorePlaceholders(sql, statement)) })) };
+        const rewrite = descriptor.rewrite && { ...descriptor.rewrite, migrations: descriptor.rewrite.migrations.map((m) => ({ ...m, statements: m.statements.map((sql) => restorePlaceholders(sql, statement)) })) };
         const data = { ...descriptor.data, rewrite: rewrite ? showRewrite(rewrite) : UNPRINTABLE_REWRITE };
         findings.push({
           ruleId: module.id,

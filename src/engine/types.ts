@@ -112,6 +112,8 @@ export interface Migration {
  */
 export interface Rewrite {
   migrations: { statements: string[]; outsideTransaction?: boolean }[];
+  /** `down`: the statements belong at the end of this migration's down half, not in new migrations. */
+  addTo?: 'down';
 }
 
 export interface Finding {

@@ -120,28 +120,66 @@ function offsetOf(text: string, line: number, column: number): number {
   return offset + column - 1;
 }
 
+interface Insertion {
+  at: number;
+  text: string;
+}
+
 /**
  * The mechanical rewrite for a non-concurrent index statement: CONCURRENTLY, plus the marker that
  * takes the migration out of its runner's transaction where the layout has one in the file.
  */
-function concurrentlySuggestion(d: Diagnostic, text: string, keyword: RegExp) {
+function concurrentlyInsertions(d: Diagnostic, text: string, keyword: RegExp): Insertion[] | null {
   const start = offsetOf(text, d.line, d.column);
   const match = keyword.exec(text.slice(start, start + 80));
-  if (!match || match.index !== 0) return [];
-  const insertAt = start + match[0].length;
+  if (!match || match.index !== 0) return null;
+  const insertions: Insertion[] = [{ at: start + match[0].length, text: ' CONCURRENTLY' }];
+  if (d.layout === 'goose' && !/^--\s*\+goose\s+NO\s+TRANSACTION/im.test(text)) insertions.push({ at: 0, text: '-- +goose NO TRANSACTION\n' });
+  if (d.layout === 'dbmate') {
+    const marker = /^--\s*migrate:up\b(?!.*transaction:false).*$/m.exec(text);
+    if (marker) insertions.push({ at: marker.index + marker[0].length, text: ' transaction:false' });
+  }
+  if (d.layout === 'atlas' && !/^--\s*atlas:txmode\s+none/im.test(text)) insertions.push({ at: 0, text: '-- atlas:txmode none\n' });
+  if (d.layout === 'knex' && !/\bconfig\s*=\s*\{[^}]*transaction\s*:\s*false/.test(text)) insertions.push({ at: 0, text: 'exports.config = { transaction: false };\n' });
+  return insertions;
+}
+
+function applyInsertions(text: string, insertions: Insertion[]): string {
+  let out = text;
+  for (const insertion of [...insertions].sort((a, b) => b.at - a.at)) out = out.slice(0, insertion.at) + insertion.text + out.slice(insertion.at);
+  return out;
+}
+
+/** Findings that say a migration will not deploy as written. */
+const WILL_FAIL = new Set(['concurrently-in-transaction', 'transaction-opt-out-rejected', 'syntax-error']);
+
+/**
+ * The suggestion, offered only where migsafe accepts the migration it leads to: the finding is gone
+ * and nothing says the migration will now fail (CONCURRENTLY left in a transaction the layout cannot
+ * leave from inside the file: golang-migrate beside other statements, TypeORM in mode "all", ...).
+ */
+function concurrentlySuggestion(d: Diagnostic, context: ReportContext, filename: string, keyword: RegExp) {
+  const text = context.sourceCode.text;
+  const insertions = concurrentlyInsertions(d, text, keyword);
+  if (!insertions) return [];
+  const fixed = applyInsertions(text, insertions);
+  let after: Diagnostic[];
+  try {
+    after = lintSync({ paths: [filename], cwd: context.cwd, stdin: { text: fixed, filename } }, migsafeRules, loadConfigSync(path.dirname(filename))).diagnostics.filter(
+      (x) => path.resolve(context.cwd, x.file) === filename,
+    );
+  } catch {
+    return [];
+  }
+  const before = analyze(context);
+  const count = (list: Diagnostic[], pick: (x: Diagnostic) => boolean) => list.filter(pick).length;
+  const failing = (x: Diagnostic) => WILL_FAIL.has(x.ruleId);
+  if (count(after, (x) => x.ruleId === d.ruleId) >= count(before, (x) => x.ruleId === d.ruleId) || count(after, failing) > count(before, failing)) return [];
   return [
     {
       messageId: 'addConcurrently',
-      fix(fixer: { insertTextAfterRange(range: [number, number], text: string): unknown; insertTextBeforeRange(range: [number, number], text: string): unknown }) {
-        const fixes = [fixer.insertTextAfterRange([insertAt, insertAt], ' CONCURRENTLY')];
-        if (d.layout === 'goose' && !/^--\s*\+goose\s+NO\s+TRANSACTION/im.test(text)) fixes.push(fixer.insertTextBeforeRange([0, 0], '-- +goose NO TRANSACTION\n'));
-        if (d.layout === 'dbmate') {
-          const marker = /^--\s*migrate:up\b(?!.*transaction:false).*$/m.exec(text);
-          if (marker) fixes.push(fixer.insertTextAfterRange([marker.index + marker[0].length, marker.index + marker[0].length], ' transaction:false'));
-        }
-        if (d.layout === 'atlas' && !/^--\s*atlas:txmode\s+none/im.test(text)) fixes.push(fixer.insertTextBeforeRange([0, 0], '-- atlas:txmode none\n'));
-        if (d.layout === 'knex' && !/\bconfig\s*=\s*\{[^}]*transaction\s*:\s*false/.test(text)) fixes.push(fixer.insertTextBeforeRange([0, 0], 'exports.config = { transaction: false };\n'));
-        return fixes;
+      fix(fixer: { insertTextAfterRange(range: [number, number], text: string): unknown }) {
+        return insertions.map((insertion) => fixer.insertTextAfterRange([insertion.at, insertion.at], insertion.text));
       },
     },
   ];
@@ -174,7 +212,7 @@ export const rules = Object.fromEntries(
               messageId: 'finding',
               // The whole help, SQL included, on one line: an editor shows the message as one paragraph.
               data: { message: d.help ? `${d.message} ${d.help.split('\n').map((line) => line.trim()).filter(Boolean).join(' ')}` : d.message },
-              ...(SUGGESTIONS[rule.id] ? { suggest: concurrentlySuggestion(d, context.sourceCode.text, SUGGESTIONS[rule.id]!) } : {}),
+              ...(SUGGESTIONS[rule.id] ? { suggest: concurrentlySuggestion(d, context, path.resolve(context.cwd, context.physicalFilename ?? context.filename), SUGGESTIONS[rule.id]!) } : {}),
             });
           }
         };
