@@ -1,5 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
-import { printable, rewriteOf, setLockTimeout } from '../src/engine/rewrite.js';
+import { setLockTimeout, sqlOf } from '../src/engine/rewrite.js';
+
+const SET_LOCK_TIMEOUT = sqlOf(setLockTimeout());
 import { blocksReadsOrWrites, tableLocks, lockWithArticle } from '../src/engine/postgres-facts.js';
 import type { Migration } from '../src/engine/types.js';
 
@@ -38,7 +40,7 @@ If your runner sets it for every migration, say so with \`"lockTimeoutSetByRunne
   messages: {
     missing: {
       message: 'This takes {{mode}} lock on "{{table}}" with no lock_timeout set: if it has to wait, every query on "{{table}}" queues behind it.',
-      help: 'Set a lock_timeout before the first statement that locks, and retry on timeout:\n  {{rewrite}}',
+      help: "Set a lock_timeout before the first statement that locks, and retry on timeout:\n  SET lock_timeout = '5s';",
     },
   },
   create(context) {
@@ -53,10 +55,8 @@ If your runner sets it for every migration, say so with \`"lockTimeoutSetByRunne
           if (table && ctx.isNew(table)) return;
         }
         reported.add(ctx.migration);
-        // The rewrite shows the statement itself after the SET; a statement migsafe could not print
-        // (an AST the deparser does not know) keeps its own text.
-        const rewrite = rewriteOf({ statements: [setLockTimeout()] });
-        rewrite?.migrations[0]!.statements.push(printable(ast) ?? ctx.statement.text.trim().replace(/;$/, ''));
+        // The SET, then the statement exactly as written (it needs no change, only the timeout before it).
+        const rewrite = { migrations: [{ statements: [SET_LOCK_TIMEOUT, ctx.statement.text.trim().replace(/;$/, '')] }] };
         context.report({ messageId: 'missing', data: { mode: lockWithArticle(lock.mode), table: lock.table }, rewrite });
       },
     };

@@ -13,12 +13,20 @@ const CONFIG_FOLDERS = ['', 'src', 'src/config', 'config', 'src/database', 'src/
 export class RunnerProject {
   private scriptsCache: string[] | null = null;
   private rootCache: string | null = null;
+  private readonly settingsCache = new Map<string, Record<string, unknown>>();
 
   constructor(
     /** The migration directory. */
     readonly dir: string,
     private readonly overrides: RunnerOverrides = {},
   ) {}
+
+  /** A runner's settings, read once per migration directory (every file of it asks). */
+  settings(name: string, read: (project: RunnerProject) => Record<string, unknown>): Record<string, unknown> {
+    let settings = this.settingsCache.get(name);
+    if (!settings) this.settingsCache.set(name, (settings = read(this)));
+    return settings;
+  }
 
   /** migsafe's config for this runner (`runners.<name>`), which wins over what is read. */
   override(name: string): Record<string, unknown> {

@@ -121,7 +121,7 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
   }
   const shape: ScriptMigration = { tree, ev, text: file.text, owner: halves.owner, up: halves.up };
   const framework = detectFramework(shape, firstParam(halves.up));
-  const settings = framework.settings?.(context.runnerProject(directory)) ?? {};
+  const settings = framework.settings ? context.runnerProject(directory).settings(framework.name, framework.settings) : {};
   const moduleScope = moduleConstants(tree, ev);
   const lower = (fn: ts.Node, section: 'up' | 'down'): MigrationHalf => {
     const out = new StatementCollector(file, context.parseOptions);
