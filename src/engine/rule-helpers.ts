@@ -22,7 +22,3 @@ export function addedColumnConstraints(cmd: AstNode): AstNode[] {
   return cmd.def?.ColumnDef ? columnConstraints(cmd.def.ColumnDef) : [];
 }
 
-/** `SQL;` with a trailing semicolon, for help text built from a statement. */
-export function asStatement(sql: string): string {
-  return sql.trim().replace(/;?$/, ';');
-}

@@ -69,6 +69,11 @@ export interface ScriptFramework {
   rejects?(migration: ScriptMigration, settings: Record<string, unknown>): RunnerRejection | null;
 }
 
+/** A verdict: wrapped or not, who wraps it, and the way out of it. */
+export function verdict(wrapped: boolean, wrappedBy: string, outsideTransaction: string): RunnerVerdict {
+  return { transaction: wrapped ? 'wrapped' : 'none', advice: { wrappedBy, outsideTransaction } };
+}
+
 /** A class member `name = value` (also `name = false as const`), or undefined. */
 export function classProperty(owner: ts.Node | undefined, name: string, tsv: typeof ts): ts.PropertyDeclaration | undefined {
   if (!owner || !(tsv.isClassDeclaration(owner) || tsv.isClassExpression(owner))) return undefined;

@@ -1,6 +1,6 @@
 import type ts from 'typescript';
 import { tsv } from '../typescript-lazy.js';
-import type { FrameworkLowerer, LowerContext, ScriptFramework } from './framework.js';
+import { verdict, type FrameworkLowerer, type LowerContext, type ScriptFramework } from './framework.js';
 import { str, type JsValue } from '../script-values.js';
 import { attempt, callChain, defaultSql, ident, literal, need, Unlowerable } from './lowering.js';
 
@@ -193,15 +193,12 @@ export const kysely: ScriptFramework = {
   lowerer: kyselyLowerer,
   // The Migrator is built in the application's code: `disableTransactions` comes from migsafe's config.
   settings: (project) => ({ disableTransactions: false, ...project.override('kysely') }),
-  runs(_migration, _half, settings) {
-    // Observed: the Migrator runs each migration in a transaction on PostgreSQL (a dialect with
-    // transactional DDL) unless it was built with disableTransactions.
-    return {
-      transaction: settings.disableTransactions ? 'none' : 'wrapped',
-      advice: {
-        wrappedBy: "Kysely's Migrator runs each migration in a transaction on PostgreSQL",
-        outsideTransaction: 'run it with a Migrator built with `disableTransactions: true` (Kysely has no per-migration opt-out; then tell migsafe: `runners: { kysely: { disableTransactions: true } }`)',
-      },
-    };
-  },
+  // Observed: the Migrator runs each migration in a transaction on PostgreSQL (a dialect with
+  // transactional DDL) unless it was built with disableTransactions.
+  runs: (_migration, _half, settings) =>
+    verdict(
+      !settings.disableTransactions,
+      "Kysely's Migrator runs each migration in a transaction on PostgreSQL",
+      'run it with a Migrator built with `disableTransactions: true` (Kysely has no per-migration opt-out; then tell migsafe: `runners: { kysely: { disableTransactions: true } }`)',
+    ),
 };

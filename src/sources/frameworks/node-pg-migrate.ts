@@ -1,5 +1,5 @@
 import { tsv } from '../typescript-lazy.js';
-import type { FrameworkLowerer, LowerContext, ScriptFramework } from './framework.js';
+import { verdict, type FrameworkLowerer, type LowerContext, type ScriptFramework } from './framework.js';
 import { bool, prop, str, type JsValue } from '../script-values.js';
 import { attempt, defaultSql, ident, literal, need, Unlowerable } from './lowering.js';
 
@@ -185,9 +185,6 @@ export const nodePgMigrate: ScriptFramework = {
     // Observed: BEGIN/COMMIT around each migration unless that half calls pgm.noTransaction() (with
     // --single-transaction, its default, the run's transaction is committed around it).
     const off = new RegExp(`\\b${half.param || 'pgm'}\\.noTransaction\\(`).test(migration.ev.text(half.fn));
-    return {
-      transaction: off ? 'none' : 'wrapped',
-      advice: { wrappedBy: 'node-pg-migrate runs each migration in a transaction', outsideTransaction: 'put it in its own migration that calls `pgm.noTransaction()`' },
-    };
+    return verdict(!off, 'node-pg-migrate runs each migration in a transaction', 'put it in its own migration that calls `pgm.noTransaction()`');
   },
 };
