@@ -2,6 +2,7 @@
 // (npm test does that), no @types, nothing printed. It runs as the `prepare` script wherever the
 // package is built from source (a git URL, pre-commit's install), where only the runtime
 // dependencies may be present: typescript is one of them.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,9 @@ function sources(dir) {
 
 rmSync(out, { recursive: true, force: true });
 let failed = 0;
+// The build's identity, from every file it emits: the lint cache keys its entries with it, so that
+// any change to migsafe's code (a rule, a reader) invalidates what an older build stored.
+const identity = createHash('sha1');
 for (const file of [...sources(path.join(root, 'src')), ...sources(path.join(root, 'rules'))]) {
   const rel = path.relative(root, file);
   const target = path.join(out, rel.replace(/\.ts$/, '.js'));
@@ -36,8 +40,11 @@ for (const file of [...sources(path.join(root, 'src')), ...sources(path.join(roo
     failed++;
     process.stderr.write(`${rel}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}\n`);
   }
+  identity.update(rel).update('\0').update(result.outputText).update('\0');
   mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, result.outputText.replace(/\/\/# sourceMappingURL=.*$/m, `//# sourceMappingURL=${path.basename(target)}.map`));
   if (result.sourceMapText) writeFileSync(`${target}.map`, result.sourceMapText);
 }
+const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+writeFileSync(path.join(out, 'build-id.json'), `${JSON.stringify({ version, id: `${version}+${identity.digest('hex').slice(0, 16)}` })}\n`);
 if (failed) process.exit(1);

@@ -8,6 +8,7 @@ import { UsageError } from '../discover/discover.js';
 import { committedUnchanged } from '../discover/git.js';
 import { ConfigError } from '../engine/config.js';
 import { applyBaseline, makeBaseline, readBaseline, writeBaseline } from '../engine/baseline.js';
+import { defaultCacheLocation, usableLocation } from '../engine/cache.js';
 import { lint, type LintResult } from '../engine/lint.js';
 import { ruleMarkdown } from '../engine/rule-docs.js';
 import { loadRules } from '../engine/rules-registry.js';
@@ -33,6 +34,8 @@ interface LintOptions {
   staged?: boolean;
   baseline?: string;
   failOn: 'error' | 'warning' | 'info' | 'never';
+  cache?: boolean;
+  cacheLocation?: string;
 }
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
@@ -65,6 +68,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--no-color', 'no colours (colours are used only on a terminal)')
     .option('--stdin', 'read one migration from standard input')
     .option('--stdin-filename <name>', 'the path the --stdin text stands for (its directory gives the context)')
+    .option('--cache', 'keep each directory\'s findings, and reuse them while nothing they depend on changed (on by default with --staged)')
+    .option('--no-cache', 'with --staged: do not use the cache')
+    .option('--cache-location <dir>', 'the cache folder (default: node_modules/.cache/migsafe)')
     .action(async (paths: string[], options: LintOptions) => {
       exitCode = await runLint(paths, options, io);
     });
@@ -195,6 +201,7 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
     stdin,
     changedSince: options.changedSince,
     staged: options.staged,
+    cache: cacheLocation(options),
   });
   const baseline = options.baseline ?? (result.configBaseline && existsSync(result.configBaseline) ? path.relative(process.cwd(), result.configBaseline) : undefined);
   if (baseline) result = applyBaseline(result, readBaseline(baseline), baseline);
@@ -209,6 +216,18 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
   }
   if (options.format === 'text' && !options.output && !baseline && options.changedSince === undefined && !options.staged) adoptionHint(result, io);
   return code;
+}
+
+/**
+ * The cache folder, when the cache is on: --cache, or --staged (a pre-commit hook lints on every
+ * commit with most of its directories unchanged) unless --no-cache.
+ */
+function cacheLocation(options: LintOptions): string | undefined {
+  const on = options.cache === true || (options.staged === true && options.cache !== false) || (options.cacheLocation !== undefined && options.cache !== false);
+  if (!on) return undefined;
+  const location = path.resolve(options.cacheLocation ?? defaultCacheLocation(process.cwd()));
+  if (!usableLocation(location)) throw new UsageError(`--cache-location ${options.cacheLocation}: not a folder`);
+  return location;
 }
 
 /**

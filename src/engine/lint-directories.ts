@@ -8,7 +8,8 @@ import { layoutFor } from '../sources/index.js';
 import { placeholderMigration, readFailure, sortMigrations, type MigrationDirectory, type ReadContext } from '../sources/layout.js';
 import { makeSourceFile, readSourceFile } from '../sources/source-file.js';
 import { RunnerProject, type RunnerOverrides } from '../sources/runner-project.js';
-import { DEFAULT_PLACEHOLDERS, settingsFor, type LoadedConfig } from './config-settings.js';
+import { Dependencies, LintCache, type DirectoryOutcome } from './cache.js';
+import { DEFAULT_PLACEHOLDERS, settingsFor, type DirectorySettings, type LoadedConfig } from './config-settings.js';
 import { loadRules } from './rules-registry.js';
 import type { RuleModule } from './rule.js';
 import { runRules } from './run-rules.js';
@@ -25,6 +26,8 @@ export interface DirectoryJob {
   contents: Record<string, string>;
   /** The targets are an undeployed change: what they create is new for the targets after them. */
   targetsUndeployed: boolean;
+  /** The lint cache's folder (`--cache`), or none. */
+  cache?: string;
 }
 
 /** A directory's migrations in the runner's order, read with its layout (none when no layout reads it). */
@@ -32,26 +35,27 @@ export function readDirectory(
   directory: MigrationDirectory,
   job: Pick<DirectoryJob, 'cwd' | 'contents'>,
   files: Map<string, SourceFile>,
-  settings: { layout?: string; assumeInTransaction?: boolean; placeholders?: RegExp[]; runners?: RunnerOverrides } = {},
+  settings: { layout?: string; assumeInTransaction?: boolean; placeholders?: RegExp[]; runners?: RunnerOverrides; dependencies?: Dependencies } = {},
 ): Migration[] {
   const configuredLayout = settings.layout;
   const projects = new Map<string, RunnerProject>();
+  const dependencies = settings.dependencies;
   const context: ReadContext = {
     read(absPath) {
-      let file = files.get(absPath);
-      if (!file) {
-        const text = job.contents[absPath];
-        file = text !== undefined ? makeSourceFile(absPath, text, job.cwd) : readSourceFile(absPath, job.cwd);
-        files.set(absPath, file);
-      }
+      const file = sourceFile(absPath, job, files);
+      dependencies?.source(file);
       return file;
     },
-    exists: (absPath) => absPath in job.contents || existsSync(absPath),
+    exists: (absPath) => {
+      const exists = absPath in job.contents || existsSync(absPath);
+      dependencies?.exists(absPath, exists);
+      return exists;
+    },
     parseOptions: { placeholders: settings.placeholders ?? [] },
     assumeInTransaction: settings.assumeInTransaction ?? false,
     runnerProject(dir) {
       let project = projects.get(dir);
-      if (!project) projects.set(dir, (project = new RunnerProject(dir, settings.runners)));
+      if (!project) projects.set(dir, (project = new RunnerProject(dir, settings.runners, dependencies)));
       return project;
     },
   };
@@ -83,6 +87,17 @@ export function readDirectory(
   return [...migrations, ...unreadable];
 }
 
+/** A file as the sources read it: from the run's replaced contents, else from disk; read once per run. */
+function sourceFile(absPath: string, job: Pick<DirectoryJob, 'cwd' | 'contents'>, files: Map<string, SourceFile>): SourceFile {
+  let file = files.get(absPath);
+  if (!file) {
+    const text = job.contents[absPath];
+    file = text !== undefined ? makeSourceFile(absPath, text, job.cwd) : readSourceFile(absPath, job.cwd);
+    files.set(absPath, file);
+  }
+  return file;
+}
+
 export interface LayoutCounts {
   migrations: number;
   statements: number;
@@ -102,6 +117,8 @@ export interface DirectoryJobResult {
   migrationFiles: SourceFile[];
   /** Every target file read, migration or not. */
   filesExamined: number;
+  /** With the cache: directories whose stored findings were reused, and directories linted. */
+  cache?: { hits: number; misses: number };
 }
 
 export async function lintDirectories(job: DirectoryJob): Promise<DirectoryJobResult> {
@@ -116,43 +133,89 @@ export function lintDirectoriesWith(job: DirectoryJob, rules: RuleModule[]): Dir
   const placeholders = (job.config.config.placeholders ?? DEFAULT_PLACEHOLDERS).map((p) => new RegExp(p, 'g'));
   const result: DirectoryJobResult = { findings: [], errors: [], migrations: 0, statements: 0, unanalyzable: 0, layouts: {}, migrationFiles: [], filesExamined: 0 };
   const migrationFiles = new Set<SourceFile>();
+  const examined = new Set<string>();
+  const cache = job.cache ? new LintCache(job.cache) : null;
 
   for (const directory of job.directories) {
     const settings = settingsFor(job.config, directory.dir, job.cli);
-    let migrations: Migration[];
-    try {
-      migrations = readDirectory(directory, job, files, { layout: settings.layout, assumeInTransaction: settings.assumeInTransaction, placeholders, runners: settings.runners });
-    } catch (error) {
-      result.errors.push(`cannot read ${path.relative(job.cwd, directory.dir) || '.'}: ${(error as Error).message}`);
-      continue;
+    const key = cache?.keyOf([job.cwd, directory, job.targets.filter((t) => directory.files.includes(t)), serialisable(settings), job.config.config.placeholders ?? null, job.cli, job.targetsUndeployed]);
+    let outcome = cache && key ? cache.get(key, job.contents, (absPath) => sourceFile(absPath, job, files)) : null;
+    if (cache) result.cache = { hits: (result.cache?.hits ?? 0) + (outcome ? 1 : 0), misses: (result.cache?.misses ?? 0) + (outcome ? 0 : 1) };
+    if (!outcome) {
+      const dependencies = cache ? new Dependencies() : undefined;
+      const computed = lintDirectory(directory, job, files, targets, rules, settings, placeholders, dependencies);
+      result.errors.push(...computed.errors);
+      if (!computed.outcome) continue;
+      outcome = computed.outcome;
+      // An outcome with internal errors is not kept: the next run tries again.
+      if (cache && key && dependencies && !computed.errors.length) cache.set(key, dependencies, outcome);
     }
-    const isTarget = (migration: Migration) => migration.files.some((f) => targets.has(f.path));
-    const run = runRules(migrations, rules, {
-      pgVersion: settings.pgVersion,
-      severities: settings.severities,
-      ruleOptions: settings.ruleOptions,
-      lockTimeoutSetByRunner: settings.lockTimeoutSetByRunner,
-      isTarget,
-      targetsUndeployed: job.targetsUndeployed,
-    });
-    result.findings.push(...run.findings);
-    result.errors.push(...run.errors);
-    for (const migration of migrations.filter(isTarget)) {
-      for (const file of migration.files) migrationFiles.add(file);
-      result.migrations++;
-      const counts = (result.layouts[migration.layout] ??= { migrations: 0, statements: 0, unanalyzable: 0 });
-      counts.migrations++;
-      for (const half of [migration.up, migration.down]) {
-        const statements = half?.statements.length ?? 0;
-        const unanalyzable = half?.statements.filter((s) => s.unanalyzable !== undefined).length ?? 0;
-        result.statements += statements;
-        result.unanalyzable += unanalyzable;
-        counts.statements += statements;
-        counts.unanalyzable += unanalyzable;
-      }
+    result.findings.push(...outcome.findings);
+    result.migrations += outcome.migrations;
+    result.statements += outcome.statements;
+    result.unanalyzable += outcome.unanalyzable;
+    for (const [layout, counts] of Object.entries(outcome.layouts)) {
+      const sum = (result.layouts[layout] ??= { migrations: 0, statements: 0, unanalyzable: 0 });
+      sum.migrations += counts.migrations;
+      sum.statements += counts.statements;
+      sum.unanalyzable += counts.unanalyzable;
     }
+    for (const file of outcome.migrationFiles) migrationFiles.add(file);
+    for (const file of outcome.examined) examined.add(file);
   }
   result.migrationFiles = [...migrationFiles].filter((f) => targets.has(f.path));
-  result.filesExamined = [...files.keys()].filter((f) => targets.has(f)).length;
+  result.filesExamined = examined.size;
   return result;
+}
+
+/** The settings as JSON (a Map of severities does not stringify). */
+function serialisable(settings: DirectorySettings): unknown {
+  return { ...settings, severities: [...settings.severities].sort(([a], [b]) => a.localeCompare(b)) };
+}
+
+/** One directory read, replayed and judged. */
+function lintDirectory(
+  directory: MigrationDirectory,
+  job: DirectoryJob,
+  files: Map<string, SourceFile>,
+  targets: Set<string>,
+  rules: RuleModule[],
+  settings: DirectorySettings,
+  placeholders: RegExp[],
+  dependencies: Dependencies | undefined,
+): { outcome: DirectoryOutcome | null; errors: string[] } {
+  let migrations: Migration[];
+  try {
+    migrations = readDirectory(directory, job, files, { layout: settings.layout, assumeInTransaction: settings.assumeInTransaction, placeholders, runners: settings.runners, dependencies });
+  } catch (error) {
+    return { outcome: null, errors: [`cannot read ${path.relative(job.cwd, directory.dir) || '.'}: ${(error as Error).message}`] };
+  }
+  const isTarget = (migration: Migration) => migration.files.some((f) => targets.has(f.path));
+  const run = runRules(migrations, rules, {
+    pgVersion: settings.pgVersion,
+    severities: settings.severities,
+    ruleOptions: settings.ruleOptions,
+    lockTimeoutSetByRunner: settings.lockTimeoutSetByRunner,
+    isTarget,
+    targetsUndeployed: job.targetsUndeployed,
+  });
+  const outcome: DirectoryOutcome = { findings: run.findings, migrations: 0, statements: 0, unanalyzable: 0, layouts: {}, migrationFiles: [], examined: [] };
+  const migrationFiles = new Set<SourceFile>();
+  for (const migration of migrations.filter(isTarget)) {
+    for (const file of migration.files) migrationFiles.add(file);
+    outcome.migrations++;
+    const counts = (outcome.layouts[migration.layout] ??= { migrations: 0, statements: 0, unanalyzable: 0 });
+    counts.migrations++;
+    for (const half of [migration.up, migration.down]) {
+      const statements = half?.statements.length ?? 0;
+      const unanalyzable = half?.statements.filter((s) => s.unanalyzable !== undefined).length ?? 0;
+      outcome.statements += statements;
+      outcome.unanalyzable += unanalyzable;
+      counts.statements += statements;
+      counts.unanalyzable += unanalyzable;
+    }
+  }
+  outcome.migrationFiles = [...migrationFiles];
+  outcome.examined = directory.files.filter((file) => targets.has(file) && files.has(file));
+  return { outcome, errors: run.errors };
 }

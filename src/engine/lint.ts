@@ -28,6 +28,8 @@ export interface LintRequest {
   changedSince?: string;
   /** Only staged migrations, as staged (pre-commit); like changedSince otherwise. */
   staged?: boolean;
+  /** The lint cache's folder: reuse each unchanged directory's findings (src/engine/cache.ts). */
+  cache?: string;
 }
 
 export interface LintSummary {
@@ -57,6 +59,8 @@ export interface LintResult {
   filesLinted: string[];
   /** Every file read, migration or not (a helper module beside TS migrations, a commented-out file). */
   filesExamined?: number;
+  /** With the cache: directories whose stored findings were reused, and directories linted. */
+  cache?: { hits: number; misses: number };
   /** Migrations, statements and unanalysable operations by layout. */
   layouts: Record<string, LayoutCounts>;
   /** migsafe trace: what each statement did on PostgreSQL. */
@@ -121,6 +125,7 @@ export function prepareRunWith(request: LintRequest, rules: RuleModule[], loaded
     cli: { pgVersion: request.pgVersion, rules: request.rules },
     contents: Object.fromEntries(contents),
     targetsUndeployed: changeOnly,
+    cache: request.cache,
   };
   return { cwd, rules, knownRules, loaded, job, unreadablePaths: discovery.unreadable };
 }
@@ -158,6 +163,7 @@ function finishLint(request: LintRequest, prepared: PreparedRun, result: Directo
     rules,
     filesLinted: targetFiles.map((f) => f.relPath),
     filesExamined: result.filesExamined,
+    ...(result.cache ? { cache: result.cache } : {}),
     layouts: result.layouts,
   };
 }

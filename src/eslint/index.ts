@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { discover } from '../discover/discover.js';
 import path from 'node:path';
 import { loadModule } from 'libpg-query';
+import { defaultCacheLocation } from '../engine/cache.js';
 import { loadConfigSync } from '../engine/config.js';
 import { lintSync } from '../engine/lint.js';
 import { ruleMarkdown } from '../engine/rule-docs.js';
@@ -101,7 +102,10 @@ function directoryFindings(filename: string, text: string, cwd: string): Diagnos
   const key = `${directory.kind}\u0000${directory.dir}`;
   let cached = directoryAnalyses.get(key);
   if (!cached || cached.signature !== signature) {
-    const result = lintSync({ paths: files, cwd }, migsafeRules, loadConfigSync(directory.dir));
+    // Through migsafe's lint cache (node_modules/.cache/migsafe): the next ESLint run, or the editor
+    // after a restart, reuses a directory nothing of which changed (MIGSAFE_NO_CACHE=1 turns it off).
+    const cache = process.env.MIGSAFE_NO_CACHE ? undefined : defaultCacheLocation(cwd);
+    const result = lintSync({ paths: files, cwd, cache }, migsafeRules, loadConfigSync(directory.dir));
     const byFile = new Map<string, Diagnostic[]>();
     for (const d of result.diagnostics) {
       const file = path.resolve(cwd, d.file);

@@ -4,6 +4,7 @@
 // once per migration directory, lazily, and never run.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Dependencies } from '../engine/cache.js';
 
 export type RunnerOverrides = Record<string, Record<string, unknown> | undefined>;
 
@@ -19,7 +20,26 @@ export class RunnerProject {
     /** The migration directory. */
     readonly dir: string,
     private readonly overrides: RunnerOverrides = {},
+    /** Where what is read is recorded, for the lint cache. */
+    private readonly dependencies?: Dependencies,
   ) {}
+
+  private exists(absPath: string): boolean {
+    const exists = existsSync(absPath);
+    this.dependencies?.exists(absPath, exists);
+    return exists;
+  }
+
+  private readText(absPath: string): string | null {
+    let text: string | null = null;
+    try {
+      text = readFileSync(absPath, 'utf8');
+    } catch {
+      // not there, or a folder
+    }
+    this.dependencies?.file(absPath, text);
+    return text;
+  }
 
   /** A runner's settings, read once per migration directory (every file of it asks). */
   settings(name: string, read: (project: RunnerProject) => Record<string, unknown>): Record<string, unknown> {
@@ -38,7 +58,7 @@ export class RunnerProject {
     if (this.rootCache !== null) return this.rootCache;
     let current = this.dir;
     for (;;) {
-      if (existsSync(path.join(current, 'package.json')) || existsSync(path.join(current, '.git'))) return (this.rootCache = current);
+      if (this.exists(path.join(current, 'package.json')) || this.exists(path.join(current, '.git'))) return (this.rootCache = current);
       const parent = path.dirname(current);
       if (parent === current) return (this.rootCache = path.dirname(this.dir));
       current = parent;
@@ -49,7 +69,7 @@ export class RunnerProject {
   scripts(): string[] {
     if (this.scriptsCache) return this.scriptsCache;
     try {
-      const scripts = JSON.parse(readFileSync(path.join(this.root, 'package.json'), 'utf8')).scripts;
+      const scripts = JSON.parse(this.readText(path.join(this.root, 'package.json')) ?? '{}').scripts;
       this.scriptsCache = scripts && typeof scripts === 'object' ? Object.values(scripts).filter((s): s is string => typeof s === 'string') : [];
     } catch {
       this.scriptsCache = [];
@@ -77,16 +97,15 @@ export class RunnerProject {
       try {
         entries = readdirSync(folder);
       } catch {
+        this.dependencies?.dir(folder, null);
         continue;
       }
+      this.dependencies?.dir(folder, entries);
       for (const entry of entries.sort()) {
         if (!name.test(entry)) continue;
-        try {
-          const file = path.join(folder, entry);
-          found.push({ file, text: readFileSync(file, 'utf8') });
-        } catch {
-          // a folder or an unreadable file of that name: not a config
-        }
+        const file = path.join(folder, entry);
+        const text = this.readText(file); // null: a folder or an unreadable file of that name, not a config
+        if (text !== null) found.push({ file, text });
       }
     }
     return found;
