@@ -42,6 +42,8 @@ export interface DiscoverOptions {
   extraFiles?: string[];
   /** An empty path list means no files (a change with no migration), not the current directory. */
   allowEmpty?: boolean;
+  /** The targets alone, without the rest of their directories as context (a quick check of one file). */
+  withoutContext?: boolean;
 }
 
 /** Files a migsafe source reads; other files named on the command line are passed over. */
@@ -88,7 +90,7 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
     const dir = migrationDirectoryOf(target);
     const key = `${kind}\u0000${dir}`;
     if (!groups.has(key)) {
-      const complete = !filtered && walked.some((root) => (dir + path.sep).startsWith(root));
+      const complete = options.withoutContext || (!filtered && walked.some((root) => (dir + path.sep).startsWith(root)));
       groups.set(key, { dir, kind, files: new Set(complete ? [] : contextFiles(walker, dir, kind)) });
     }
     groups.get(key)!.files.add(target);

@@ -30,6 +30,8 @@ export interface LintRequest {
   staged?: boolean;
   /** The lint cache's folder: reuse each unchanged directory's findings (src/engine/cache.ts). */
   cache?: string;
+  /** Lint the files alone, without the rest of their directories as context. */
+  withoutContext?: boolean;
 }
 
 export interface LintSummary {
@@ -116,6 +118,7 @@ export function prepareRunWith(request: LintRequest, rules: RuleModule[], loaded
     base: loaded.base,
     extraFiles: stdinPath ? [stdinPath] : [],
     allowEmpty: changeOnly,
+    withoutContext: request.withoutContext,
   });
   const job: DirectoryJob = {
     cwd,

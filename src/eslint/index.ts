@@ -3,7 +3,7 @@
 // same pipeline as the CLI, with the context (layout, the down file, the config) found from the
 // linted file's path.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { discover } from '../discover/discover.js';
+import { discover, sourceKindOf } from '../discover/discover.js';
 import path from 'node:path';
 import { loadModule } from 'libpg-query';
 import { defaultCacheLocation } from '../engine/cache.js';
@@ -13,6 +13,7 @@ import { ruleMarkdown } from '../engine/rule-docs.js';
 import { ruleDocsUrl } from '../engine/rule.js';
 import { loadRulesSync } from '../engine/rules-registry.js';
 import type { Diagnostic } from '../engine/types.js';
+import type { MigrationDirectory } from '../sources/layout.js';
 import { sqlLanguage } from './sql-language.js';
 
 // ESLint rules are synchronous: load PostgreSQL's parser and the rules once, when the plugin loads.
@@ -77,19 +78,13 @@ function analyze(context: ReportContext): Diagnostic[] {
  */
 const directoryAnalyses = new Map<string, { signature: string; byFile: Map<string, Diagnostic[]> }>();
 
-function directoryFindings(filename: string, text: string, cwd: string): Diagnostic[] | null {
-  let onDisk: string;
-  try {
-    onDisk = readFileSync(filename, 'utf8');
-  } catch {
-    return null;
-  }
-  if (onDisk !== text && onDisk.replace(/^\ufeff/, '') !== text) return null;
-  // The file's migration directory, as the CLI reads it for context (not the folders below it).
+const STATE_TTL_MS = 1000;
+const directoryStates = new Map<string, { at: number; directory: MigrationDirectory; signature: string }>();
+
+function directoryState(filename: string, cwd: string): { at: number; directory: MigrationDirectory; signature: string } | null {
   const directory = discover([filename], { cwd }).directories[0];
   if (!directory) return null;
-  const files = directory.files;
-  const signature = files
+  const signature = directory.files
     .map((file) => {
       try {
         const stat = statSync(file);
@@ -99,13 +94,34 @@ function directoryFindings(filename: string, text: string, cwd: string): Diagnos
       }
     })
     .join('\n');
+  return { at: performance.now(), directory, signature };
+}
+
+function directoryFindings(filename: string, text: string, cwd: string): Diagnostic[] | null {
+  let onDisk: string;
+  try {
+    onDisk = readFileSync(filename, 'utf8');
+  } catch {
+    return null;
+  }
+  if (onDisk !== text && onDisk.replace(/^\ufeff/, '') !== text) return null;
+  // The file's migration directory, as the CLI reads it for context (not the folders below it), and
+  // the state of its files: looked at again at most once a second per directory, since ESLint lints
+  // a directory's files one after another (doing it for each of 544 files was 544 x 544 stats).
+  const stateKey = `${sourceKindOf(filename)}\u0000${path.dirname(filename)}`;
+  const seen = directoryStates.get(stateKey);
+  const state = seen && performance.now() - seen.at < STATE_TTL_MS && seen.directory.files.includes(filename) ? seen : directoryState(filename, cwd);
+  if (!state) return null;
+  directoryStates.set(stateKey, state);
+  const { directory, signature } = state;
+  const files = directory.files;
   const key = `${directory.kind}\u0000${directory.dir}`;
   let cached = directoryAnalyses.get(key);
   if (!cached || cached.signature !== signature) {
     // Through migsafe's lint cache (node_modules/.cache/migsafe): the next ESLint run, or the editor
     // after a restart, reuses a directory nothing of which changed (MIGSAFE_NO_CACHE=1 turns it off).
     const cache = process.env.MIGSAFE_NO_CACHE ? undefined : defaultCacheLocation(cwd);
-    const result = lintSync({ paths: files, cwd, cache }, migsafeRules, loadConfigSync(directory.dir));
+    const result = lintSync({ paths: files, cwd, cache }, migsafeRules, configFor(directory.dir));
     const byFile = new Map<string, Diagnostic[]>();
     for (const d of result.diagnostics) {
       const file = path.resolve(cwd, d.file);
@@ -157,28 +173,59 @@ function applyInsertions(text: string, insertions: Insertion[]): string {
 /** Findings that say a migration will not deploy as written. */
 const WILL_FAIL = new Set(['concurrently-in-transaction', 'transaction-opt-out-rejected', 'syntax-error']);
 
+const configs = new Map<string, { at: number; config: ReturnType<typeof loadConfigSync> }>();
+
+/** The config for a folder, searched for again at most once a second (an editor may see it change). */
+function configFor(dir: string): ReturnType<typeof loadConfigSync> {
+  const seen = configs.get(dir);
+  if (seen && performance.now() - seen.at < STATE_TTL_MS) return seen.config;
+  const config = loadConfigSync(dir);
+  configs.set(dir, { at: performance.now(), config });
+  return config;
+}
+
+/** Every suggestion of a file applied at once, and what migsafe then reports on the file alone. */
+const suggestionChecks = new WeakMap<object, { after: Diagnostic[]; shift: number } | null>();
+
+function checkSuggestions(context: ReportContext, filename: string): { after: Diagnostic[]; shift: number } | null {
+  const sourceCode = context.sourceCode;
+  if (suggestionChecks.has(sourceCode)) return suggestionChecks.get(sourceCode)!;
+  const text = sourceCode.text;
+  const insertions = new Map<string, Insertion>();
+  for (const d of analyze(context)) {
+    const keyword = SUGGESTIONS[d.ruleId];
+    for (const insertion of (keyword && concurrentlyInsertions(d, text, keyword)) || []) insertions.set(`${insertion.at}\u0000${insertion.text}`, insertion);
+  }
+  let check: { after: Diagnostic[]; shift: number } | null = null;
+  try {
+    // The file alone: whether it runs outside its transaction is the file's own matter (its layout,
+    // markers and runner settings); re-reading its whole directory once per suggestion made ESLint's
+    // cost grow with the square of the directory.
+    const after = lintSync({ paths: [filename], cwd: context.cwd, stdin: { text: applyInsertions(text, [...insertions.values()]), filename }, withoutContext: true }, migsafeRules, configFor(path.dirname(filename)));
+    const shift = [...insertions.values()].filter((i) => i.at === 0 && i.text.endsWith('\n')).length;
+    check = { after: after.diagnostics.filter((x) => path.resolve(context.cwd, x.file) === filename), shift };
+  } catch {
+    check = null;
+  }
+  suggestionChecks.set(sourceCode, check);
+  return check;
+}
+
 /**
- * The suggestion, offered only where migsafe accepts the migration it leads to: the finding is gone
- * and nothing says the migration will now fail (CONCURRENTLY left in a transaction the layout cannot
- * leave from inside the file: golang-migrate beside other statements, TypeORM in mode "all", ...).
+ * The suggestion, offered only where migsafe accepts the migration it leads to: with the
+ * suggestions applied, the finding is gone from its statement and nothing there (or in the file)
+ * says the migration will now fail: CONCURRENTLY left in a transaction the layout cannot leave from
+ * inside the file (golang-migrate beside other statements, TypeORM in mode "all", ...).
  */
 function concurrentlySuggestion(d: Diagnostic, context: ReportContext, filename: string, keyword: RegExp) {
   const text = context.sourceCode.text;
   const insertions = concurrentlyInsertions(d, text, keyword);
   if (!insertions) return [];
-  const fixed = applyInsertions(text, insertions);
-  let after: Diagnostic[];
-  try {
-    after = lintSync({ paths: [filename], cwd: context.cwd, stdin: { text: fixed, filename } }, migsafeRules, loadConfigSync(path.dirname(filename))).diagnostics.filter(
-      (x) => path.resolve(context.cwd, x.file) === filename,
-    );
-  } catch {
-    return [];
-  }
-  const before = analyze(context);
-  const count = (list: Diagnostic[], pick: (x: Diagnostic) => boolean) => list.filter(pick).length;
-  const failing = (x: Diagnostic) => WILL_FAIL.has(x.ruleId);
-  if (count(after, (x) => x.ruleId === d.ruleId) >= count(before, (x) => x.ruleId === d.ruleId) || count(after, failing) > count(before, failing)) return [];
+  const check = checkSuggestions(context, filename);
+  if (!check) return [];
+  const line = d.line + check.shift;
+  const failsNow = check.after.some((x) => (x.line === line && (x.ruleId === d.ruleId || WILL_FAIL.has(x.ruleId))) || x.ruleId === 'transaction-opt-out-rejected' || x.ruleId === 'syntax-error');
+  if (failsNow) return [];
   return [
     {
       messageId: 'addConcurrently',
