@@ -79,22 +79,30 @@ function analyze(context: ReportContext): Diagnostic[] {
 const directoryAnalyses = new Map<string, { signature: string; byFile: Map<string, Diagnostic[]> }>();
 
 const STATE_TTL_MS = 1000;
-const directoryStates = new Map<string, { at: number; directory: MigrationDirectory; signature: string }>();
+interface DirectoryState {
+  at: number;
+  directory: MigrationDirectory;
+  /** Each file's size and modification time when the state was taken. */
+  stats: Map<string, string>;
+  signature: string;
+}
 
-function directoryState(filename: string, cwd: string): { at: number; directory: MigrationDirectory; signature: string } | null {
+const directoryStates = new Map<string, DirectoryState>();
+
+function statOf(file: string): string {
+  try {
+    const stat = statSync(file);
+    return `${stat.size}\u0000${stat.mtimeMs}`;
+  } catch {
+    return '-';
+  }
+}
+
+function directoryState(filename: string, cwd: string): DirectoryState | null {
   const directory = discover([filename], { cwd }).directories[0];
   if (!directory) return null;
-  const signature = directory.files
-    .map((file) => {
-      try {
-        const stat = statSync(file);
-        return `${file}\u0000${stat.size}\u0000${stat.mtimeMs}`;
-      } catch {
-        return file;
-      }
-    })
-    .join('\n');
-  return { at: performance.now(), directory, signature };
+  const stats = new Map(directory.files.map((file) => [file, statOf(file)]));
+  return { at: performance.now(), directory, stats, signature: [...stats].map(([file, stat]) => `${file}\u0000${stat}`).join('\n') };
 }
 
 function directoryFindings(filename: string, text: string, cwd: string): Diagnostic[] | null {
@@ -106,11 +114,14 @@ function directoryFindings(filename: string, text: string, cwd: string): Diagnos
   }
   if (onDisk !== text && onDisk.replace(/^\ufeff/, '') !== text) return null;
   // The file's migration directory, as the CLI reads it for context (not the folders below it), and
-  // the state of its files: looked at again at most once a second per directory, since ESLint lints
-  // a directory's files one after another (doing it for each of 544 files was 544 x 544 stats).
+  // the state of its files: looked at again at most once a second per directory (and whenever the
+  // linted file itself changed), since ESLint lints a directory's files one after another (doing it
+  // for each of 544 files was 544 x 544 stats).
   const stateKey = `${sourceKindOf(filename)}\u0000${path.dirname(filename)}`;
   const seen = directoryStates.get(stateKey);
-  const state = seen && performance.now() - seen.at < STATE_TTL_MS && seen.directory.files.includes(filename) ? seen : directoryState(filename, cwd);
+  // Kept while recent and while the file being linted is as it was (a file saved since is seen at once).
+  const fresh = seen && performance.now() - seen.at < STATE_TTL_MS && seen.stats.get(filename) === statOf(filename);
+  const state = fresh ? seen : directoryState(filename, cwd);
   if (!state) return null;
   directoryStates.set(stateKey, state);
   const { directory, signature } = state;
