@@ -2,7 +2,8 @@
 // processes, and prints files, statements, wall time (median of runs, whole CLI process included)
 // and peak memory. Figures, not assertions: compare them across commits.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -73,12 +74,29 @@ if (existsSync(corpus)) {
 
 // Side by side with squawk (Rust), where it is installed (`npm install --no-save squawk-cli@2.66.0`:
 // not a dev dependency, since npm records only this platform's binary package in the lock file and
-// `npm ci` then refuses it elsewhere), in one run, medians of fresh
-// processes taken pair by pair so that both see the same machine load. migsafe runs as a user runs
-// it: the CLI (bin/migsafe.js), with every file's directory read for context; squawk has no such
-// context. Figures, not assertions.
+// `npm ci` then refuses it elsewhere), in one run, medians of fresh processes taken pair by pair so
+// that both see the same machine load. migsafe runs as a user runs it: the CLI (bin/migsafe.js),
+// with every file's directory read for context; squawk has no such context. The corpus is copied to
+// a temporary folder first, so that the cache and the one-changed-file case touch only the copy.
+// Figures, not assertions.
 const squawk = path.join(root, 'node_modules/.bin/squawk');
-if (existsSync(corpus) && existsSync(squawk)) {
+const hasTime = existsSync('/usr/bin/time');
+/** Wall time (ms) and peak memory (MB, where /usr/bin/time is there) of one fresh process. */
+const timed = (command, args, options = {}) => {
+  const started = performance.now();
+  const child = hasTime
+    ? spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options })
+    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
+  const ms = performance.now() - started;
+  const kb = hasTime ? Number(child.stderr.trim().split('\n').pop()) : NaN;
+  return { ms, mb: kb / 1024, stdout: child.stdout, status: child.status };
+};
+const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const mem = (list) => (hasTime ? `, peak ${Math.round(Math.max(...list.map((r) => r.mb)))} MB` : '');
+if (existsSync(corpus)) {
+  const copy = mkdtempSync(path.join(tmpdir(), 'migsafe-bench-corpus-'));
+  cpSync(corpus, copy, { recursive: true });
+  const cache = path.join(copy, '.migsafe-cache');
   const sqlFiles = [];
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -87,28 +105,75 @@ if (existsSync(corpus) && existsSync(squawk)) {
       else if (entry.isFile() && entry.name.endsWith('.sql')) sqlFiles.push(full);
     }
   };
-  walk(corpus);
-  const flyway = path.join(corpus, 'kestra-io__kestra/jdbc-postgres/src/main/resources/migrations/postgres');
+  walk(copy);
+  const flyway = path.join(copy, 'kestra-io__kestra/jdbc-postgres/src/main/resources/migrations/postgres');
   const oneFile = path.join(flyway, readdirSync(flyway).filter((f) => f.endsWith('.sql')).sort().pop());
-  const cases = [
-    [`the corpus's ${sqlFiles.length} SQL files, as arguments`, sqlFiles],
-    ['one SQL file in a 26-file Flyway directory', [oneFile]],
-  ];
-  const timed = (command, args) => {
-    const started = performance.now();
-    spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-    return performance.now() - started;
+  const changing = sqlFiles[Math.floor(sqlFiles.length / 2)];
+  const original = readFileSync(changing, 'utf8');
+  let edits = 0;
+  const migsafe = (args, options) => timed(process.execPath, [path.join(root, 'bin/migsafe.js'), 'lint', ...args, '--format', 'json'], { cwd: copy, ...options });
+  const cold = (files) => () => migsafe(files);
+  const warm = (files) => () => migsafe([...files, '--cache', '--cache-location', cache]);
+  const oneChanged = (files) => () => {
+    writeFileSync(changing, `${original}\n-- edit ${++edits}\n`);
+    return migsafe([...files, '--cache', '--cache-location', cache]);
   };
-  console.log(`\nside by side with squawk ${spawnSync(squawk, ['--version'], { encoding: 'utf8' }).stdout.trim()} (median of ${runs}, pair by pair)`);
-  const nodeStart = median(Array.from({ length: runs }, () => timed(process.execPath, ['-e', '0'])));
-  for (const [name, files] of cases) {
+  const nodeStart = median(Array.from({ length: runs }, () => timed(process.execPath, ['-e', '0']).ms));
+  const squawkVersion = existsSync(squawk) ? spawnSync(squawk, ['--version'], { encoding: 'utf8' }).stdout.trim() : null;
+  console.log(`\nside by side${squawkVersion ? ` with squawk ${squawkVersion}` : ' (squawk not installed: `npm install --no-save squawk-cli@2.66.0`)'}; medians of ${runs} fresh processes, pair by pair; \`node -e 0\` takes ${fmt(nodeStart)}`);
+  const cases = [
+    [`corpus SQL (${sqlFiles.length} files as arguments), cold`, cold(sqlFiles), sqlFiles],
+    ['corpus SQL, warm (--cache, nothing changed)', warm(sqlFiles), sqlFiles],
+    ['corpus SQL, one file changed (--cache)', oneChanged(sqlFiles), sqlFiles],
+    ['one SQL file of a 26-file Flyway directory, cold', cold([oneFile]), [oneFile]],
+    ['one SQL file, warm (--cache)', warm([oneFile]), [oneFile]],
+  ];
+  migsafe([...sqlFiles, '--cache', '--cache-location', cache]); // fills the cache for the warm cases
+  const findingsOf = (run) => JSON.stringify(JSON.parse(run.stdout).findings);
+  for (const [name, run, files] of cases) {
     const ours = [];
     const theirs = [];
     for (let i = 0; i < runs; i++) {
-      ours.push(timed(process.execPath, [path.join(root, 'bin/migsafe.js'), 'lint', ...files, '--format', 'json']));
-      theirs.push(timed(squawk, ['--reporter', 'json', ...files]));
+      ours.push(run());
+      if (squawkVersion) theirs.push(timed(squawk, ['--reporter', 'json', ...files]));
     }
-    const [m, s] = [median(ours), median(theirs)];
-    console.log(`  ${name}: migsafe ${(m / 1000).toFixed(2)} s, squawk ${(s / 1000).toFixed(2)} s: ${(m / s).toFixed(1)}x; ${(m / nodeStart).toFixed(1)}x \`node -e 0\` (${(nodeStart / 1000).toFixed(2)} s)`);
+    const m = median(ours.map((r) => r.ms));
+    const s = squawkVersion ? median(theirs.map((r) => r.ms)) : NaN;
+    console.log(`  ${name}: migsafe ${fmt(m)}${mem(ours)}${squawkVersion ? `; squawk ${fmt(s)}${mem(theirs)}: ${(m / s).toFixed(2)}x squawk` : ''}; ${(m / nodeStart).toFixed(1)}x \`node -e 0\``);
   }
+  writeFileSync(changing, original);
+  // The whole corpus as `migsafe lint .` (SQL, TS/JS and Python), cold and warm, and the check that
+  // the cache changes nothing: the findings of a warm run equal those of a run without it.
+  const whole = [[], []];
+  let same = true;
+  migsafe(['.', '--cache', '--cache-location', cache]);
+  for (let i = 0; i < runs; i++) {
+    const plain = migsafe(['.']);
+    const cached = migsafe(['.', '--cache', '--cache-location', cache]);
+    whole[0].push(plain);
+    whole[1].push(cached);
+    same &&= findingsOf(plain) === findingsOf(cached);
+  }
+  const [wholeCold, wholeWarm] = whole.map((list) => median(list.map((r) => r.ms)));
+  console.log(`  whole corpus \`lint .\`: cold ${fmt(wholeCold)}${mem(whole[0])}; warm ${fmt(wholeWarm)}${mem(whole[1])}: warm/cold ${(wholeWarm / wholeCold).toFixed(2)}; findings with and without the cache ${same ? 'identical' : 'DIFFERENT'}`);
+  // ESLint on the largest TS project (OneUptime's TypeORM migrations), as bench/eslint.js runs it,
+  // against the CLI on the same files.
+  const oneuptime = path.join(copy, 'OneUptime__oneuptime');
+  const tsDir = path.join(oneuptime, 'Common/Server/Infrastructure/Postgres/SchemaMigrations');
+  if (existsSync(tsDir)) {
+    const tsFiles = readdirSync(tsDir).filter((f) => f.endsWith('.ts')).map((f) => path.relative(oneuptime, path.join(tsDir, f)));
+    const eslintRun = (env) => timed(process.execPath, [path.join(root, 'bench/eslint.js'), '.', ...tsFiles], { cwd: oneuptime, env: { ...process.env, ...env } });
+    const cli = [];
+    const eslintCold = [];
+    const eslintWarm = [];
+    eslintRun({});
+    for (let i = 0; i < runs; i++) {
+      cli.push(timed(process.execPath, [path.join(root, 'bin/migsafe.js'), 'lint', ...tsFiles, '--format', 'json'], { cwd: oneuptime }));
+      eslintCold.push(eslintRun({ MIGSAFE_NO_CACHE: '1' }));
+      eslintWarm.push(eslintRun({}));
+    }
+    const [c, e, w] = [cli, eslintCold, eslintWarm].map((list) => median(list.map((r) => r.ms)));
+    console.log(`  ESLint on OneUptime's ${tsFiles.length} TypeORM migrations: ${fmt(e)}${mem(eslintCold)} (${(e / c).toFixed(1)}x the CLI's ${fmt(c)}); with migsafe's cache warm ${fmt(w)} (${(w / c).toFixed(1)}x)`);
+  }
+  rmSync(copy, { recursive: true, force: true });
 }

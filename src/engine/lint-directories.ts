@@ -138,7 +138,7 @@ export function lintDirectoriesWith(job: DirectoryJob, rules: RuleModule[]): Dir
 
   for (const directory of job.directories) {
     const settings = settingsFor(job.config, directory.dir, job.cli);
-    const key = cache?.keyOf([job.cwd, directory, job.targets.filter((t) => directory.files.includes(t)), serialisable(settings), job.config.config.placeholders ?? null, job.cli, job.targetsUndeployed]);
+    const key = cache?.keyOf([job.cwd, directory, directory.files.filter((file) => targets.has(file)), serialisable(settings), job.config.config.placeholders ?? null, job.cli, job.targetsUndeployed]);
     let outcome = cache && key ? cache.get(key, job.contents, (absPath) => sourceFile(absPath, job, files)) : null;
     if (cache) result.cache = { hits: (result.cache?.hits ?? 0) + (outcome ? 1 : 0), misses: (result.cache?.misses ?? 0) + (outcome ? 0 : 1) };
     if (!outcome) {
