@@ -3,7 +3,7 @@
 // layout, the tables earlier migrations created).
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import picomatch from 'picomatch';
+import { picomatch } from './picomatch-lazy.js';
 import type { MigrationDirectory } from '../sources/layout.js';
 
 /** Folders that never hold a project's migrations (dependencies, caches, build output). */
@@ -66,11 +66,11 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
     } else if (kind === 'dir') {
       walked.push(absolute + path.sep);
       for (const file of walker.files(absolute, Infinity)) if (isMigrationFile(file)) targets.add(file);
-    } else if (picomatch.scan(given).isGlob) {
+    } else if (picomatch().scan(given).isGlob) {
       // A glob: its static base walked, the pattern matched against paths below it.
-      const { base, glob } = picomatch.scan(given);
+      const { base, glob } = picomatch().scan(given);
       const root = path.resolve(cwd, base || '.');
-      const matches = picomatch(glob, { dot: false });
+      const matches = picomatch()(glob, { dot: false });
       for (const file of walker.files(root, Infinity)) {
         if (isMigrationFile(file) && matches(path.relative(root, file).split(path.sep).join('/'))) targets.add(file);
       }
@@ -168,8 +168,8 @@ function fileKind(absolute: string): 'file' | 'dir' | null {
 /** Applies the config's include/exclude globs; says whether any were given. */
 function filterTargets(targets: Set<string>, options: DiscoverOptions): boolean {
   const base = options.base ?? options.cwd;
-  const include = options.include?.length ? picomatch(options.include, { dot: true }) : null;
-  const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : null;
+  const include = options.include?.length ? picomatch()(options.include, { dot: true }) : null;
+  const exclude = options.exclude?.length ? picomatch()(options.exclude, { dot: true }) : null;
   if (!include && !exclude) return false;
   for (const target of [...targets]) {
     const rel = path.relative(base, target).split(path.sep).join('/');

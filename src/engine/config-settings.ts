@@ -1,7 +1,7 @@
 // Resolved settings for one migration directory: the config, its matching overrides, then the
 // CLI. Kept apart from config loading (cosmiconfig, ajv) so worker threads do not load those.
 import path from 'node:path';
-import picomatch from 'picomatch';
+import { picomatch } from '../discover/picomatch-lazy.js';
 import type { Severity } from './types.js';
 
 export type SeverityName = 'error' | 'warning' | 'warn' | 'info' | 'off';
@@ -84,7 +84,7 @@ export function settingsFor(
   const rel = path.relative(loaded.base, dir).split(path.sep).join('/') || '.';
   for (const override of config.overrides ?? []) {
     // An override glob names files; a directory matches when a file directly in it would.
-    const matches = picomatch(override.files, { dot: true });
+    const matches = picomatch()(override.files, { dot: true });
     if (!matches(`${rel}/x.sql`) && !matches(rel) && !matches(`${rel}/x/migration.sql`)) continue;
     if (override.layout) settings.layout = override.layout;
     if (override.assumeInTransaction !== undefined) settings.assumeInTransaction = override.assumeInTransaction;
