@@ -40,6 +40,10 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
       message: 'Changing "{{table}}"."{{column}}" from {{from}} to {{to}} rewrites the table and all its indexes under an ACCESS EXCLUSIVE lock ({{reason}}).',
       help: 'Add a new {{to}} column, backfill it in batches, switch the application to it, then drop the old column.',
     },
+    indexRebuild: {
+      message: 'Changing "{{table}}"."{{column}}" from {{from}} to {{to}} keeps the table but rebuilds the indexes on the column under an ACCESS EXCLUSIVE lock ({{reason}}).',
+      help: 'Build the index the new type needs concurrently first, or make the change in a low-traffic window with a lock_timeout; on a large index, prefer a new column backfilled in batches.',
+    },
     mayRewrite: {
       message: 'Changing "{{table}}"."{{column}}" to {{to}} may rewrite the table and all its indexes under an ACCESS EXCLUSIVE lock: {{reason}}.',
       help: 'If the change is not binary coercible (e.g. varchar widening, varchar to text), add a new {{to}} column, backfill it in batches, switch the application to it, then drop the old column.',
@@ -53,7 +57,11 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
           const to = typeRef(def?.typeName);
           if (!to) continue;
           const from = ctx.catalog.column(table, cmd.name)?.type ?? null;
-          const verdict = typeChangeVerdict(from, to, !!def.raw_default);
+          const verdict = typeChangeVerdict(from, to, !!def.raw_default && !usesColumnAsIs(def.raw_default, cmd.name));
+          if (verdict.rebuildsIndexes && ctx.catalog.hasIndexes(table)) {
+            context.report({ messageId: 'indexRebuild', data: { table, column: cmd.name, from: from ? formatType(from) : 'its current type', to: formatType(to), reason: verdict.reason } });
+            continue;
+          }
           if (!verdict.rewrites) continue;
           context.report({
             messageId: verdict.uncertain ? 'mayRewrite' : 'rewrite',
@@ -64,3 +72,13 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
     };
   },
 });
+
+/**
+ * A USING that is the column itself (`USING email`, `USING email::text`): PostgreSQL treats it as no
+ * USING at all (observed: test/truth-type-changes.test.ts), so it decides nothing about the rewrite.
+ */
+function usesColumnAsIs(using: Record<string, any>, column: string): boolean {
+  const expression = using.TypeCast ? using.TypeCast.arg : using;
+  const fields = expression?.ColumnRef?.fields;
+  return Array.isArray(fields) && fields.length === 1 && fields[0]?.String?.sval === column;
+}

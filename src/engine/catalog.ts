@@ -53,6 +53,12 @@ export class Catalog {
     return this.table(table)?.columns.get(column);
   }
 
+  /** Whether any index is known on the table (created by the migrations replayed so far). */
+  hasIndexes(table: string): boolean {
+    for (const on of this.indexes.values()) if (on === table) return true;
+    return this.parent?.hasIndexes(table) ?? false;
+  }
+
   /** The table an index is on. */
   indexTable(index: string): string | undefined {
     const own = this.indexes.get(index);

@@ -1,7 +1,8 @@
 // What PostgreSQL does with a statement: which table locks it takes, what it refuses to run in a
 // transaction block, which defaults are volatile, which type changes rewrite. Shared by the rules
 // and the readers so that each fact is written down once, with its source.
-import { funcName, relationName, typeRef, walk, type TypeRef } from './ast.js';
+import { formatType, funcName, relationName, typeRef, walk, type TypeRef } from './ast.js';
+import { OBSERVED_ON, TYPE_CHANGES } from './truth/type-changes.js';
 import type { AstNode } from './types.js';
 
 export type LockMode =
@@ -280,6 +281,8 @@ export const SERIAL_TYPES = new Map([
 
 export interface TypeChangeVerdict {
   rewrites: boolean;
+  /** The table stays, but every index on the column is rebuilt (observed: citext <-> text). */
+  rebuildsIndexes?: boolean;
   /** True when the old type is not known, so the verdict is a possibility. */
   uncertain: boolean;
   reason: string;
@@ -298,6 +301,15 @@ export function typeChangeVerdict(from: TypeRef | null, to: TypeRef, hasUsing: b
   if (hasUsing && !(same && sameMods(from, to))) {
     return { rewrites: true, uncertain: false, reason: 'a USING expression is evaluated for every row' };
   }
+  if (from.name === 'timestamp' && to.name === 'timestamptz' && sameMods(from, to)) {
+    // Observed: rewritten in any other zone; in UTC the table is kept and its indexes rebuilt.
+    return { rewrites: true, uncertain: true, reason: 'timestamp to timestamptz skips the rewrite only when the session TimeZone is UTC (PostgreSQL 12+), and rebuilds the indexes on the column even then' };
+  }
+  // What PostgreSQL did for this very change, where the truth table has it (src/engine/truth/).
+  const observed = hasUsing ? undefined : TYPE_CHANGES[`${formatType(from)} -> ${formatType(to)}`];
+  if (observed === 'none') return { rewrites: false, uncertain: false, reason: `observed on ${OBSERVED_ON}: no rewrite` };
+  if (observed === 'index') return { rewrites: false, rebuildsIndexes: true, uncertain: false, reason: `the table is kept but indexes on the column are rebuilt, as observed on ${OBSERVED_ON}` };
+  if (observed === 'rewrite') return { rewrites: true, uncertain: false, reason: `${formatType(from)} to ${formatType(to)} is not binary coercible, as observed on ${OBSERVED_ON}` };
   if (from.array !== to.array) return { rewrites: true, uncertain: false, reason: 'the array-ness changes' };
   const textLike = (t: TypeRef) => t.name === 'text' || (t.name === 'varchar' && t.mods.length === 0);
   if (same && sameMods(from, to)) return { rewrites: false, uncertain: false, reason: 'the type does not change' };
@@ -320,9 +332,6 @@ export function typeChangeVerdict(from: TypeRef | null, to: TypeRef, hasUsing: b
   }
   if (from.name === 'cidr' && to.name === 'inet') return { rewrites: false, uncertain: false, reason: 'cidr to inet is binary coercible' };
   if (from.name === 'xml' && textLike(to)) return { rewrites: false, uncertain: false, reason: 'xml to text is binary coercible' };
-  if (from.name === 'timestamp' && to.name === 'timestamptz') {
-    return { rewrites: true, uncertain: true, reason: 'timestamp to timestamptz skips the rewrite only when the session TimeZone is UTC (PostgreSQL 12+)' };
-  }
   return { rewrites: true, uncertain: false, reason: `${from.name} to ${to.name} is not binary coercible` };
 }
 
