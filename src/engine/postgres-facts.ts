@@ -3,6 +3,7 @@
 // and the readers so that each fact is written down once, with its source.
 import { formatType, funcName, relationName, typeRef, walk, type TypeRef } from './ast.js';
 import { OBSERVED_ON, TYPE_CHANGES } from './truth/type-changes.js';
+import { OBSERVED_LOCKS } from './truth/locks.js';
 import type { AstNode } from './types.js';
 
 export type LockMode =
@@ -48,6 +49,12 @@ export function tableLocks(ast: AstNode): TableLock[] {
   const node = ast[kind!];
   switch (kind) {
     case 'AlterTableStmt': {
+      if (node.objtype === 'OBJECT_INDEX') {
+        // ALTER INDEX ... SET (...) and the like: the lock is on the index (observed where the grid has it).
+        const modes = (node.cmds ?? []).map((item: AstNode) => OBSERVED_LOCKS[alterTableCmdKey(item.AlterTableCmd, 'OBJECT_INDEX')] ?? 'ACCESS EXCLUSIVE');
+        const mode = modes.reduce((a: LockMode, b: LockMode | 'none') => (b !== 'none' && lockStrength(b) > lockStrength(a) ? b : a), 'ACCESS SHARE' as LockMode);
+        return modes.length ? [{ table: `index ${relationName(node.relation)}`, mode }] : [];
+      }
       if (node.objtype !== 'OBJECT_TABLE' && node.objtype !== 'OBJECT_MATVIEW') return [];
       const table = relationName(node.relation);
       let mode: LockMode = 'SHARE UPDATE EXCLUSIVE';
@@ -88,7 +95,9 @@ export function tableLocks(ast: AstNode): TableLock[] {
       return [];
     case 'RenameStmt':
       if (['OBJECT_TABLE', 'OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT', 'OBJECT_INDEX'].includes(node.renameType)) {
-        return [{ table: relationName(node.relation), mode: 'ACCESS EXCLUSIVE' }];
+        // Observed: renaming an index takes SHARE UPDATE EXCLUSIVE; the others ACCESS EXCLUSIVE.
+        const observed = OBSERVED_LOCKS[`Rename:${node.renameType}`];
+        return [{ table: relationName(node.relation), mode: observed && observed !== 'none' ? observed : 'ACCESS EXCLUSIVE' }];
       }
       return [];
     case 'TruncateStmt':
@@ -118,7 +127,29 @@ export function tableLocks(ast: AstNode): TableLock[] {
   }
 }
 
+/**
+ * The key a statement's lock is looked up with in the observed table (src/engine/truth/locks.ts):
+ * an ALTER TABLE with one subcommand by that subcommand (constraints by kind and NOT VALID), a
+ * rename by what it renames, an ALTER INDEX by its subcommand; null for the rest.
+ */
+export function lockKey(ast: AstNode): string | null {
+  const [kind] = Object.keys(ast);
+  const node = ast[kind!];
+  if (kind === 'AlterTableStmt' && node.cmds?.length === 1) return alterTableCmdKey(node.cmds[0].AlterTableCmd, node.objtype);
+  if (kind === 'RenameStmt') return `Rename:${node.renameType}`;
+  return null;
+}
+
+function alterTableCmdKey(cmd: AstNode, objtype = 'OBJECT_TABLE'): string {
+  const constraint = cmd.def?.Constraint;
+  const detail = constraint ? `:${constraint.contype}${constraint.skip_validation ? ':NOT VALID' : ''}${constraint.indexname ? ':USING INDEX' : ''}` : '';
+  return `${objtype === 'OBJECT_INDEX' ? 'AlterIndex' : 'AlterTable'}:${cmd.subtype}${detail}`;
+}
+
 function alterTableCmdLock(cmd: AstNode): LockMode {
+  // What PostgreSQL was seen to take for this subcommand (npm run truth), where the grid has it.
+  const observed = OBSERVED_LOCKS[alterTableCmdKey(cmd)];
+  if (observed && observed !== 'none') return observed;
   if (SHARE_UPDATE_EXCLUSIVE_CMDS.has(cmd.subtype)) return 'SHARE UPDATE EXCLUSIVE';
   if (cmd.subtype === 'AT_DetachPartition' && cmd.def?.PartitionCmd?.concurrent) return 'SHARE UPDATE EXCLUSIVE';
   // ADD FOREIGN KEY takes SHARE ROW EXCLUSIVE on both tables.

@@ -1,0 +1,105 @@
+// Which lock each statement takes, observed on PostgreSQL rather than remembered: each statement of
+// the grid runs in a transaction on a fresh schema, and pg_locks gives the strongest lock held on
+// the relation it names. src/engine/truth/locks.ts is generated from it (`npm run truth`) and read
+// by postgres-facts' tableLocks; test/truth-locks.test.ts runs the grid again and fails when
+// PostgreSQL, that file or migsafe's claim disagree.
+// https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES
+import type { Database } from './database.js';
+
+export const LOCK_SETUP = `
+CREATE TABLE r (id int PRIMARY KEY);
+CREATE TABLE t (id int PRIMARY KEY, a int, b text, c int);
+CREATE INDEX t_a_idx ON t (a);
+ALTER TABLE t ADD CONSTRAINT t_nv CHECK (a > 0) NOT VALID;
+ALTER TABLE t ADD CONSTRAINT t_c_fk FOREIGN KEY (c) REFERENCES r (id);
+CREATE UNIQUE INDEX t_b_key ON t (b);
+CREATE FUNCTION t_noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t_trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION t_noop();
+CREATE TABLE p (id int, k int) PARTITION BY RANGE (k);
+CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);
+CREATE TABLE p2 (id int, k int);
+CREATE TABLE parent_t (id int);
+CREATE MATERIALIZED VIEW mv AS SELECT 1 AS id;
+CREATE UNIQUE INDEX mv_id ON mv (id);
+`;
+
+/** Statements and the relation whose lock is read. */
+export const LOCK_GRID: { sql: string; relation: string }[] = [
+  ...[
+    'ADD COLUMN d int',
+    'ADD COLUMN d int DEFAULT 0',
+    'ADD COLUMN d int NOT NULL DEFAULT 0',
+    'DROP COLUMN b',
+    'ALTER COLUMN a TYPE bigint',
+    "ALTER COLUMN b SET DEFAULT 'x'",
+    'ALTER COLUMN b DROP DEFAULT',
+    'ALTER COLUMN a SET NOT NULL',
+    'ALTER COLUMN a DROP NOT NULL',
+    'ALTER COLUMN a SET STATISTICS 100',
+    'ALTER COLUMN a SET (n_distinct = 10)',
+    'ALTER COLUMN a RESET (n_distinct)',
+    'ALTER COLUMN b SET STORAGE EXTERNAL',
+    'ALTER COLUMN b SET COMPRESSION pglz',
+    'ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY',
+    'ADD CONSTRAINT t_ck CHECK (a > 0)',
+    'ADD CONSTRAINT t_ck CHECK (a > 0) NOT VALID',
+    'ADD CONSTRAINT t_fk FOREIGN KEY (a) REFERENCES r (id)',
+    'ADD CONSTRAINT t_fk FOREIGN KEY (a) REFERENCES r (id) NOT VALID',
+    'VALIDATE CONSTRAINT t_nv',
+    'DROP CONSTRAINT t_nv',
+    'DROP CONSTRAINT t_c_fk',
+    'ADD CONSTRAINT t_u UNIQUE (a)',
+    'ADD CONSTRAINT t_b_key UNIQUE USING INDEX t_b_key',
+    'SET (fillfactor = 70)',
+    'RESET (fillfactor)',
+    'CLUSTER ON t_a_idx',
+    'SET WITHOUT CLUSTER',
+    'DISABLE TRIGGER t_trg',
+    'ENABLE TRIGGER t_trg',
+    'ENABLE ROW LEVEL SECURITY',
+    'REPLICA IDENTITY FULL',
+    'INHERIT parent_t',
+    'SET UNLOGGED',
+    'OWNER TO CURRENT_USER',
+    'RENAME COLUMN b TO bb',
+    'RENAME CONSTRAINT t_nv TO t_nv2',
+    'RENAME TO t2',
+  ].map((sub) => ({ sql: `ALTER TABLE t ${sub}`, relation: 't' })),
+  { sql: 'ALTER TABLE p ATTACH PARTITION p2 FOR VALUES FROM (10) TO (20)', relation: 'p' },
+  { sql: 'ALTER TABLE p DETACH PARTITION p1', relation: 'p' },
+  { sql: 'ALTER INDEX t_a_idx RENAME TO t_a_idx2', relation: 't_a_idx' },
+  { sql: 'ALTER INDEX t_a_idx SET (fillfactor = 70)', relation: 't_a_idx' },
+  { sql: 'CREATE INDEX t_c_idx ON t (c)', relation: 't' },
+  // The lock on the index itself (migsafe claims it as "index t_a_idx").
+  { sql: 'DROP INDEX t_a_idx', relation: 't_a_idx' },
+  { sql: 'REINDEX TABLE t', relation: 't' },
+  { sql: 'REINDEX INDEX t_a_idx', relation: 't_a_idx' },
+  { sql: 'CREATE TRIGGER t_trg2 BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION t_noop()', relation: 't' },
+  { sql: 'TRUNCATE t', relation: 't' },
+  { sql: 'CLUSTER t USING t_a_idx', relation: 't' },
+  { sql: 'REFRESH MATERIALIZED VIEW mv', relation: 'mv' },
+  { sql: 'REFRESH MATERIALIZED VIEW CONCURRENTLY mv', relation: 'mv' },
+  { sql: 'LOCK TABLE t IN SHARE MODE', relation: 't' },
+  { sql: 'DROP TABLE t CASCADE', relation: 't' },
+];
+
+const STRENGTH = ['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
+const NAMES = ['ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
+
+/** The strongest lock the statement holds on the relation until COMMIT, or 'error' when PostgreSQL refused it. */
+export async function observeLock(db: Database, sql: string, relation: string): Promise<string> {
+  await db.exec('DROP SCHEMA IF EXISTS lock_truth CASCADE; CREATE SCHEMA lock_truth; SET search_path = lock_truth;');
+  await db.exec(LOCK_SETUP);
+  const oid = (await db.query<{ oid: string }>(`SELECT '${relation}'::regclass::oid::text AS oid`))[0]!.oid;
+  await db.exec('BEGIN');
+  try {
+    await db.exec(sql);
+    const modes = (await db.query<{ mode: string }>(`SELECT mode FROM pg_locks WHERE locktype = 'relation' AND relation = ${oid} AND pid = pg_backend_pid() AND granted`)).map((r) => STRENGTH.indexOf(r.mode));
+    return modes.length ? NAMES[Math.max(...modes)]! : 'none';
+  } catch (error) {
+    return `error: ${(error as Error).message}`;
+  } finally {
+    await db.exec('ROLLBACK').catch(() => undefined);
+    await db.exec('RESET search_path');
+  }
+}
