@@ -1,5 +1,6 @@
 import { relationName } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
+import { optionOn } from '../src/engine/postgres-facts.js';
 import { existingTableCommands } from '../src/engine/rule-helpers.js';
 
 const REWRITING_COMMANDS: Record<string, string> = {
@@ -37,7 +38,7 @@ table, create the new one and copy in batches; schedule what must run in a maint
   create(context) {
     return {
       VacuumStmt(node, ctx) {
-        const full = (node.options ?? []).some((o: Record<string, any>) => o.DefElem?.defname === 'full');
+        const full = optionOn(node.options, 'full');
         if (!full) return;
         const tables = (node.rels ?? []).map((r: Record<string, any>) => relationName(r.VacuumRelation?.relation));
         for (const table of tables.length ? tables : ['every table']) {

@@ -107,7 +107,7 @@ export function tableLocks(ast: AstNode): TableLock[] {
     case 'CreateTrigStmt':
       return [{ table: relationName(node.relation), mode: 'SHARE ROW EXCLUSIVE' }];
     case 'VacuumStmt': {
-      const full = (node.options ?? []).some((o: AstNode) => o.DefElem?.defname === 'full');
+      const full = optionOn(node.options, 'full');
       if (!full) return [];
       return (node.rels ?? []).map((r: AstNode) => ({ table: relationName(r.VacuumRelation?.relation), mode: 'ACCESS EXCLUSIVE' }));
     }
@@ -188,7 +188,23 @@ export function dropTargets(drop: AstNode): string[] {
 }
 
 export function isConcurrentReindex(reindex: AstNode): boolean {
-  return (reindex.params ?? []).some((p: AstNode) => p.DefElem?.defname === 'concurrently');
+  return optionOn(reindex.params, 'concurrently');
+}
+
+/**
+ * Whether a parenthesised option (`VACUUM (FULL)`, `REINDEX (CONCURRENTLY false)`) is on, read as
+ * PostgreSQL's defGetBoolean reads it: no value, true/on/1 are on; false/off/0 are off.
+ * https://www.postgresql.org/docs/current/sql-vacuum.html (the boolean parameter of each option)
+ */
+export function optionOn(options: AstNode[] | undefined, name: string): boolean {
+  const option = (options ?? []).find((o: AstNode) => o.DefElem?.defname === name)?.DefElem;
+  if (!option) return false;
+  const arg = option.arg;
+  if (!arg) return true;
+  if (arg.Integer) return (arg.Integer.ival ?? 0) !== 0;
+  if (arg.Boolean) return !!arg.Boolean.boolval;
+  const text = String(arg.String?.sval ?? arg.A_Const?.sval?.sval ?? '').toLowerCase();
+  return !['false', 'off', '0', 'no'].includes(text);
 }
 
 /**

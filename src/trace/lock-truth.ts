@@ -73,6 +73,7 @@ export const LOCK_GRID: { sql: string; relation: string }[] = [
   // The lock on the index itself (migsafe claims it as "index t_a_idx").
   { sql: 'DROP INDEX t_a_idx', relation: 't_a_idx' },
   { sql: 'REINDEX TABLE t', relation: 't' },
+  { sql: 'REINDEX (CONCURRENTLY false) TABLE t', relation: 't' },
   { sql: 'REINDEX INDEX t_a_idx', relation: 't_a_idx' },
   { sql: 'CREATE TRIGGER t_trg2 BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION t_noop()', relation: 't' },
   { sql: 'TRUNCATE t', relation: 't' },
