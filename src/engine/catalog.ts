@@ -24,6 +24,8 @@ export interface TableInfo {
   name: string;
   columns: Map<string, ColumnInfo>;
   constraints: Map<string, ConstraintInfo>;
+  /** Declared PARTITION BY: a partitioned parent, which holds no rows itself. */
+  partitioned?: boolean;
 }
 
 export class Catalog {
@@ -126,6 +128,7 @@ export class Catalog {
   private createTable(node: AstNode): void {
     const name = relationName(node.relation);
     const table = emptyTable(name);
+    if (node.partspec) table.partitioned = true;
     for (const element of node.tableElts ?? []) {
       if (element.ColumnDef) this.addColumn(table, element.ColumnDef);
       if (element.Constraint) this.addConstraint(table, element.Constraint);

@@ -3,7 +3,7 @@
 // same pipeline as the CLI, with the context (layout, the down file, the config) found from the
 // linted file's path.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { discover, sourceKindOf } from '../discover/discover.js';
+import { discover } from '../discover/discover.js';
 import path from 'node:path';
 import { loadModule } from 'libpg-query';
 import { defaultCacheLocation } from '../engine/cache.js';
@@ -78,16 +78,11 @@ function analyze(context: ReportContext): Diagnostic[] {
  */
 const directoryAnalyses = new Map<string, { signature: string; byFile: Map<string, Diagnostic[]> }>();
 
-const STATE_TTL_MS = 1000;
 interface DirectoryState {
-  at: number;
   directory: MigrationDirectory;
-  /** Each file's size and modification time when the state was taken. */
-  stats: Map<string, string>;
+  /** The files with their size and modification time, in order. */
   signature: string;
 }
-
-const directoryStates = new Map<string, DirectoryState>();
 
 function statOf(file: string): string {
   try {
@@ -101,8 +96,7 @@ function statOf(file: string): string {
 function directoryState(filename: string, cwd: string): DirectoryState | null {
   const directory = discover([filename], { cwd }).directories[0];
   if (!directory) return null;
-  const stats = new Map(directory.files.map((file) => [file, statOf(file)]));
-  return { at: performance.now(), directory, stats, signature: [...stats].map(([file, stat]) => `${file}\u0000${stat}`).join('\n') };
+  return { directory, signature: directory.files.map((file) => `${file}\u0000${statOf(file)}`).join('\n') };
 }
 
 function directoryFindings(filename: string, text: string, cwd: string): Diagnostic[] | null {
@@ -114,16 +108,11 @@ function directoryFindings(filename: string, text: string, cwd: string): Diagnos
   }
   if (onDisk !== text && onDisk.replace(/^\ufeff/, '') !== text) return null;
   // The file's migration directory, as the CLI reads it for context (not the folders below it), and
-  // the state of its files: looked at again at most once a second per directory (and whenever the
-  // linted file itself changed), since ESLint lints a directory's files one after another (doing it
-  // for each of 544 files was 544 x 544 stats).
-  const stateKey = `${sourceKindOf(filename)}\u0000${path.dirname(filename)}`;
-  const seen = directoryStates.get(stateKey);
-  // Kept while recent and while the file being linted is as it was (a file saved since is seen at once).
-  const fresh = seen && performance.now() - seen.at < STATE_TTL_MS && seen.stats.get(filename) === statOf(filename);
-  const state = fresh ? seen : directoryState(filename, cwd);
+  // the state of its files, looked at on every call: ESLint gives no sign of where one run ends, and
+  // any of the files may have changed since the last one (a time window here once served stale
+  // findings when an earlier migration changed between two runs).
+  const state = directoryState(filename, cwd);
   if (!state) return null;
-  directoryStates.set(stateKey, state);
   const { directory, signature } = state;
   const files = directory.files;
   const key = `${directory.kind}\u0000${directory.dir}`;
@@ -184,15 +173,9 @@ function applyInsertions(text: string, insertions: Insertion[]): string {
 /** Findings that say a migration will not deploy as written. */
 const WILL_FAIL = new Set(['concurrently-in-transaction', 'transaction-opt-out-rejected', 'syntax-error']);
 
-const configs = new Map<string, { at: number; config: ReturnType<typeof loadConfigSync> }>();
-
-/** The config for a folder, searched for again at most once a second (an editor may see it change). */
+/** The config for a folder (searched for on each call: an editor may see it change). */
 function configFor(dir: string): ReturnType<typeof loadConfigSync> {
-  const seen = configs.get(dir);
-  if (seen && performance.now() - seen.at < STATE_TTL_MS) return seen.config;
-  const config = loadConfigSync(dir);
-  configs.set(dir, { at: performance.now(), config });
-  return config;
+  return loadConfigSync(dir);
 }
 
 /** Every suggestion of a file applied at once, and what migsafe then reports on the file alone. */
