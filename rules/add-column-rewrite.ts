@@ -80,6 +80,14 @@ UPDATE users SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000 AND toke
               node: def,
               data: { table, column, reason: 'a GENERATED ... STORED column is computed and written for every row', help: 'Use a plain column kept up to date by the application or a trigger and backfilled in batches, or (PostgreSQL 18+) a VIRTUAL generated column.' },
             });
+          } else if (type && ctx.catalog.domainHasCheck(type.name)) {
+            // Observed on PGlite (test/truth-domains.test.ts): a column of a domain with a CHECK is
+            // checked against every existing row by rewriting the table, default or not.
+            context.report({
+              messageId: 'rewrite',
+              node: def,
+              data: { table, column, reason: `its type ${type.name} is a domain with a CHECK, which PostgreSQL verifies by rewriting every row`, help: `Add the column as the domain's base type (nullable), backfill it in batches, then add the CHECK NOT VALID and VALIDATE it, or change the column's type to ${type.name} in a maintenance window.` },
+            });
           } else if (defaultConstraint) {
             const reason = ctx.pgVersion < 11 ? `before PostgreSQL 11 any DEFAULT is written into every row (target is ${ctx.pgVersion})` : volatileDefaultReason(defaultConstraint.raw_expr);
             if (!reason) continue;

@@ -1,4 +1,4 @@
-import { relationName } from '../src/engine/ast.js';
+import { qualifiedName, relationName } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
 import { alterTable, copy, firstColumnOf, rewriteOf, validateConstraint } from '../src/engine/rewrite.js';
 import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
@@ -8,7 +8,9 @@ export default defineRule({
   severity: 'error',
   docs: {
     summary: 'ADD CONSTRAINT CHECK or FOREIGN KEY without NOT VALID scans the table while holding a blocking lock.',
-    why: `Adding a CHECK constraint takes an ACCESS EXCLUSIVE lock and reads every row to check it. Adding a
+    why: `Adding a CHECK constraint takes an ACCESS EXCLUSIVE lock and reads every row to check it. Adding
+one to a domain (ALTER DOMAIN ... ADD CONSTRAINT) checks every column of that type in every table,
+under a SHARE lock on each (observed on PostgreSQL: test/truth-domains.test.ts). Adding a
 FOREIGN KEY takes SHARE ROW EXCLUSIVE locks on both the table and the referenced table (writes to
 both stop) and checks every row against the referenced table. Either way the lock is held for the
 whole scan.`,
@@ -41,6 +43,10 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
       message: 'Adding foreign key {{name}} validates every row of "{{table}}" while holding SHARE ROW EXCLUSIVE locks on "{{table}}" and "{{referenced}}": writes to both stop.',
       help: 'Add it NOT VALID, then validate it in a separate migration (SHARE UPDATE EXCLUSIVE, no blocking):\n  {{rewrite}}',
     },
+    domain: {
+      message: 'Adding CHECK constraint {{name}} to domain "{{domain}}" checks every column of that type in every table, while holding a lock that blocks writes to them.',
+      help: 'Add it NOT VALID (instant; new values are checked). Its VALIDATE still blocks writes to every table using the domain while it scans them (a SHARE lock, unlike a table constraint\'s VALIDATE), so run it apart, in a quiet window with a lock_timeout; or check the columns with table CHECK constraints, which validate under SHARE UPDATE EXCLUSIVE:\n  {{rewrite}}',
+    },
     check: {
       message: 'Adding CHECK constraint {{name}} scans every row of "{{table}}" under an ACCESS EXCLUSIVE lock.',
       help: 'Add it NOT VALID, then validate it in a separate migration (SHARE UPDATE EXCLUSIVE, no blocking):\n  {{rewrite}}',
@@ -69,6 +75,19 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
       }
     };
     return {
+      AlterDomainStmt(node, ctx) {
+        const constraint = node.def?.Constraint;
+        if (node.subtype !== 'C' || constraint?.contype !== 'CONSTR_CHECK' || constraint.skip_validation) return;
+        const domain = qualifiedName(node.typeName);
+        // A domain created earlier in this migration is used by no existing row yet.
+        const createdHere = ctx.half.statements.slice(0, ctx.index).some((s) => s.ast?.CreateDomainStmt && qualifiedName(s.ast.CreateDomainStmt.domainname) === domain);
+        if (createdHere) return;
+        const name = constraint.conname ?? `${domain.split('.').pop()}_check`;
+        const notValid: Record<string, any> = { ...copy(constraint), conname: name, skip_validation: true };
+        delete notValid.initially_valid;
+        const rewrite = rewriteOf({ statements: [{ AlterDomainStmt: { ...copy(node), def: { Constraint: notValid } } }] }, { statements: [{ AlterDomainStmt: { subtype: 'V', typeName: copy(node.typeName), name, behavior: 'DROP_RESTRICT' } }] });
+        context.report({ messageId: 'domain', node: constraint, data: { domain, name: constraint.conname ? `"${constraint.conname}"` : '(unnamed)' }, rewrite });
+      },
       AlterTableStmt(node, ctx) {
         for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddConstraint', 'AT_AddColumn'])) {
           if (cmd.subtype === 'AT_AddConstraint') {

@@ -120,6 +120,7 @@ async function stubFor(statement: Statement): Promise<{ stubs: string[]; error: 
       stub = `CREATE UNIQUE INDEX ON ${qualified(match[1]!)} (id)`;
     } else if ((match = /^function (\w+)\(\) does not exist/.exec(error))) stub = `CREATE FUNCTION ${match[1]}() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$`;
     else if ((match = /^schema "(.+?)" does not exist/.exec(error))) stub = `CREATE SCHEMA ${quote(match[1]!)}`;
+    else if ((match = /^type "(.+?)" does not exist/.exec(error))) stub = `CREATE DOMAIN ${qualified(match[1]!)} AS text`;
     else if ((match = /^constraint "(.+?)" of relation "(.+?)" does not exist/.exec(error))) stub = `ALTER TABLE ${qualified(match[2]!)} ADD CONSTRAINT ${quote(match[1]!)} CHECK (true) NOT VALID`;
     if (!stub) break;
     const failed = await attempt(stub);

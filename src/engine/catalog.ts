@@ -37,6 +37,8 @@ export class Catalog {
   private readonly indexes = new Map<string, string | null>();
   /** Enum type name → labels. */
   private readonly enums = new Map<string, string[] | null>();
+  /** Domain → whether it has a CHECK constraint (null: dropped). */
+  private readonly domains = new Map<string, boolean | null>();
 
   constructor(private readonly parent: Catalog | null = null) {}
 
@@ -66,6 +68,13 @@ export class Catalog {
     const own = this.indexes.get(index);
     if (own !== undefined) return own ?? undefined;
     return this.parent?.indexTable(index);
+  }
+
+  /** Whether a domain known from the migrations has a CHECK constraint (undefined: not a known domain). */
+  domainHasCheck(type: string): boolean | undefined {
+    const own = this.domains.get(type);
+    if (own !== undefined) return own ?? undefined;
+    return this.parent?.domainHasCheck(type);
   }
 
   enumLabels(type: string): string[] | undefined {
@@ -112,6 +121,12 @@ export class Catalog {
         break;
       case 'IndexStmt':
         if (node.idxname) this.indexes.set(schemaOf(node.relation) + node.idxname, relationName(node.relation));
+        break;
+      case 'CreateDomainStmt':
+        this.domains.set(qualifiedName(node.domainname), (node.constraints ?? []).some((c: AstNode) => c.Constraint?.contype === 'CONSTR_CHECK'));
+        break;
+      case 'AlterDomainStmt':
+        if (node.subtype === 'C' && node.def?.Constraint?.contype === 'CONSTR_CHECK') this.domains.set(qualifiedName(node.typeName), true);
         break;
       case 'CreateEnumStmt':
         this.enums.set(qualifiedName(node.typeName), stringList(node.vals));
@@ -244,6 +259,7 @@ export class Catalog {
       if (node.removeType === 'OBJECT_TABLE') this.deleteTable(target);
       else if (node.removeType === 'OBJECT_INDEX') this.indexes.set(target, null);
       else if (node.removeType === 'OBJECT_TYPE') this.enums.set(target, null);
+      else if (node.removeType === 'OBJECT_DOMAIN') this.domains.set(target, null);
     }
   }
 }
