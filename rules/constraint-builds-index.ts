@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
-import { alterTable, constraintUsingIndex, copy, rewriteOf, uniqueIndexConcurrently } from '../src/engine/rewrite.js';
+import { alterTable, constraintUsingIndex, copy, dropConstraint, notNullCheck, rewriteOf, uniqueIndexConcurrently, validateConstraint } from '../src/engine/rewrite.js';
+import type { StatementContext } from '../src/engine/rule.js';
 import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
 
 export default defineRule({
@@ -46,7 +47,7 @@ index: add them in a low-traffic window, or on a new table.`,
     },
   },
   create(context) {
-    const check = (node: Record<string, any>, cmd: Record<string, any>, constraint: Record<string, any>, table: string, columns: string[]) => {
+    const check = (node: Record<string, any>, cmd: Record<string, any>, constraint: Record<string, any>, table: string, columns: string[], ctx: StatementContext) => {
       const kind = constraint.contype === 'CONSTR_UNIQUE' ? 'UNIQUE' : constraint.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : constraint.contype === 'CONSTR_EXCLUSION' ? 'EXCLUDE' : null;
       if (!kind || constraint.indexname) return;
       const name = constraint.conname ? `"${constraint.conname}"` : '(unnamed)';
@@ -63,10 +64,17 @@ index: add them in a low-traffic window, or on a new table.`,
       const addColumn = cmd.subtype === 'AT_AddColumn'
         ? alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: { ...copy(cmd.def.ColumnDef), constraints: (cmd.def.ColumnDef.constraints ?? []).filter((c: Record<string, any>) => c.Constraint !== constraint).map(copy) } } }])
         : null;
+      // A primary key makes its columns NOT NULL, which scans the table under ACCESS EXCLUSIVE unless
+      // a validated CHECK (col IS NOT NULL) proves it (observed: test/truth-primary-key.test.ts):
+      // the nullable ones are proven first.
+      const nullable = kind === 'PRIMARY KEY' && !addColumn ? cols.filter((c: string) => !ctx.catalog.column(table, c)?.notNull) : [];
+      const checkOf = (c: string) => `${node.relation?.relname ?? table}_${c}_not_null_check`;
       const rewrite = rewriteOf(
         addColumn ? { statements: [addColumn] } : null,
+        nullable.length ? { statements: nullable.map((c: string) => notNullCheck(node.relation, c, checkOf(c))) } : null,
+        nullable.length ? { statements: nullable.map((c: string) => validateConstraint(node.relation, checkOf(c))) } : null,
         { statements: [uniqueIndexConcurrently(node.relation, index, cols, including, !!constraint.nulls_not_distinct)], outsideTransaction: true },
-        { statements: [constraintUsingIndex(node.relation, constraint.contype, index)] },
+        { statements: [constraintUsingIndex(node.relation, constraint.contype, index), ...nullable.map((c: string) => dropConstraint(node.relation, checkOf(c)))] },
       );
       context.report({ messageId: 'index', node: constraint, data: { kind, name, table, index, columns: cols.join(', ') }, rewrite });
     };
@@ -74,9 +82,9 @@ index: add them in a low-traffic window, or on a new table.`,
       AlterTableStmt(node, ctx) {
         for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddConstraint', 'AT_AddColumn'])) {
           if (cmd.subtype === 'AT_AddConstraint') {
-            if (cmd.def?.Constraint) check(node, cmd, cmd.def.Constraint, table, []);
+            if (cmd.def?.Constraint) check(node, cmd, cmd.def.Constraint, table, [], ctx);
           } else {
-            for (const constraint of addedColumnConstraints(cmd)) check(node, cmd, constraint, table, [cmd.def.ColumnDef.colname]);
+            for (const constraint of addedColumnConstraints(cmd)) check(node, cmd, constraint, table, [cmd.def.ColumnDef.colname], ctx);
           }
         }
       },
