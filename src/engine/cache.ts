@@ -33,6 +33,11 @@ export function defaultCacheLocation(cwd: string): string {
 
 const hash = (text: string) => createHash('sha1').update(text).digest('hex');
 
+/** A source file as the readers see it: its decoded text, and why it is unreadable, if it is. */
+function sourceFingerprint(file: SourceFile): string {
+  return file.unreadable && file.text === '' ? '-' : hash(file.text + (file.unreadable ? `\u0000${file.unreadable.message}` : ''));
+}
+
 /**
  * What the reading of one directory looked at, each with a fingerprint of what it saw: a file's text,
  * a folder's names, whether a path exists.
@@ -52,7 +57,7 @@ export class Dependencies {
   source(file: SourceFile): void {
     // Sources read a file many times (each layout's claim, then its reader): fingerprint it once.
     if (this.seen.has(`source:${file.path}`)) return;
-    this.seen.set(`source:${file.path}`, file.unreadable && file.text === '' ? '-' : hash(file.text + (file.unreadable ? `\u0000${file.unreadable.message}` : '')));
+    this.seen.set(`source:${file.path}`, sourceFingerprint(file));
   }
 
   exists(absPath: string, exists: boolean): void {
@@ -60,8 +65,11 @@ export class Dependencies {
   }
 }
 
-/** The fingerprint a dependency has now, read as the reading read it. */
-function fingerprintNow(key: string, contents: Record<string, string>, sourceText: (absPath: string) => string | null): string {
+/**
+ * The fingerprint a dependency has now, read as the reading read it: sources through the run's
+ * reader (replaced contents included), runner config files and listings from disk.
+ */
+function fingerprintNow(key: string, contents: Record<string, string>, source: (absPath: string) => SourceFile): string {
   const colon = key.indexOf(':');
   const kind = key.slice(0, colon);
   const absPath = key.slice(colon + 1);
@@ -73,12 +81,9 @@ function fingerprintNow(key: string, contents: Record<string, string>, sourceTex
       return '-';
     }
   }
-  if (kind === 'source') {
-    const text = sourceText(absPath);
-    return text === null ? '-' : hash(text);
-  }
+  if (kind === 'source') return sourceFingerprint(source(absPath));
   try {
-    return hash(absPath in contents ? contents[absPath]! : readFileSync(absPath, 'utf8'));
+    return hash(readFileSync(absPath, 'utf8'));
   } catch {
     return '-';
   }
@@ -158,12 +163,8 @@ export class LintCache {
     } catch {
       return null; // absent, unreadable, corrupt or foreign: a miss
     }
-    const sourceText = (absPath: string) => {
-      const file = source(absPath);
-      return file.unreadable && file.text === '' ? null : file.text + (file.unreadable ? `\u0000${file.unreadable.message}` : '');
-    };
     for (const [dependency, fingerprint] of entry.dependencies) {
-      if (fingerprintNow(dependency, contents, sourceText) !== fingerprint) return null;
+      if (fingerprintNow(dependency, contents, source) !== fingerprint) return null;
     }
     const { outcome } = entry;
     return {
