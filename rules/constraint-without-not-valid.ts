@@ -79,9 +79,8 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
         const constraint = node.def?.Constraint;
         if (node.subtype !== 'C' || constraint?.contype !== 'CONSTR_CHECK' || constraint.skip_validation) return;
         const domain = qualifiedName(node.typeName);
-        // A domain created earlier in this migration is used by no existing row yet.
-        const createdHere = ctx.half.statements.slice(0, ctx.index).some((s) => s.ast?.CreateDomainStmt && qualifiedName(s.ast.CreateDomainStmt.domainname) === domain);
-        if (createdHere) return;
+        // A domain created in this migration is used by no existing row yet.
+        if (ctx.isNew(`type ${domain}`)) return;
         const name = constraint.conname ?? `${domain.split('.').pop()}_check`;
         const notValid: Record<string, any> = { ...copy(constraint), conname: name, skip_validation: true };
         delete notValid.initially_valid;

@@ -27,9 +27,8 @@ change what code calls it. Rename only once nothing uses the old name.`,
     return {
       RenameStmt(node, ctx) {
         if (node.renameType !== 'OBJECT_SCHEMA') return;
-        // A schema created earlier in this migration is used by nothing yet.
-        const createdHere = ctx.half.statements.slice(0, ctx.index).some((s) => s.ast?.CreateSchemaStmt?.schemaname === node.subname);
-        if (createdHere) return;
+        // A schema created in this migration is used by nothing yet.
+        if (ctx.isNew(`schema ${node.subname}`)) return;
         context.report({ messageId: 'rename', data: { from: node.subname, to: node.newname } });
       },
     };

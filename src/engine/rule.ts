@@ -54,7 +54,7 @@ export interface StatementContext {
   /** The transaction each statement of the half runs in, by index. */
   transactionIds: (number | null)[];
   lockTimeoutSet: boolean;
-  /** True for a table (or `index name`) created earlier in this same migration. */
+  /** True for a table (or `index name`, `type name`, `schema name`) created earlier in this same migration. */
   isNew(name: string): boolean;
   /** Strong locks taken earlier in the current transaction: table → the statement that took it. */
   heldLocks: Map<string, { mode: string; statement: Statement }>;

@@ -226,6 +226,8 @@ function recordNewObjects(ast: AstNode, newObjects: Set<string>): void {
   else if (node?.rel) newObjects.add(relationName(node.rel));
   else if (ast.IndexStmt?.idxname) newObjects.add(`index ${ast.IndexStmt.idxname}`);
   else if (ast.CreateEnumStmt) newObjects.add(`type ${qualifiedName(ast.CreateEnumStmt.typeName)}`);
+  else if (ast.CreateDomainStmt) newObjects.add(`type ${qualifiedName(ast.CreateDomainStmt.domainname)}`);
+  else if (ast.CreateSchemaStmt?.schemaname) newObjects.add(`schema ${ast.CreateSchemaStmt.schemaname}`);
   else if (ast.RenameStmt?.renameType === 'OBJECT_TABLE' && newObjects.has(relationName(ast.RenameStmt.relation))) {
     newObjects.add(ast.RenameStmt.newname);
   }
