@@ -10,7 +10,7 @@ import { addProblem, placeholderMigration, problemStatement, readFailure, type R
 import { StatementCollector } from './lowered.js';
 import { ScriptEvaluator, describe, type JsScope, type JsValue } from './script-values.js';
 import { detectFramework } from './frameworks/index.js';
-import type { LowerContext, ScriptFramework, ScriptMigration } from './frameworks/framework.js';
+import { unwrap, type LowerContext, type ScriptFramework, type ScriptMigration } from './frameworks/framework.js';
 
 const SCRIPT_MIGRATION = /\b(up|down|run)\b/;
 
@@ -242,12 +242,6 @@ function commaOperands(node: ts.Expression): ts.Expression[] {
   }
   operands.unshift(current);
   return operands;
-}
-
-function unwrap(node: ts.Expression): ts.Expression {
-  let current = node;
-  while (tsv.isParenthesizedExpression(current) || tsv.isAsExpression(current) || tsv.isSatisfiesExpression(current)) current = current.expression;
-  return current;
 }
 
 function asFunction(node: ts.Expression | undefined): ts.Node | undefined {

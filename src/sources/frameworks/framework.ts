@@ -3,6 +3,7 @@
 // framework's test), and what to tell a user to do about it. One module per framework in this
 // folder, each beside its test; index.ts lists them.
 import type ts from 'typescript';
+import { tsv } from '../typescript-lazy.js';
 import type { MigrationHalf, Section, TransactionMode } from '../../engine/types.js';
 import type { StatementCollector } from '../lowered.js';
 import type { RunnerProject } from '../runner-project.js';
@@ -74,17 +75,23 @@ export function verdict(wrapped: boolean, wrappedBy: string, outsideTransaction:
   return { transaction: wrapped ? 'wrapped' : 'none', advice: { wrappedBy, outsideTransaction } };
 }
 
+/** The expression inside parentheses, `as` and `satisfies` (`false as const` is `false`). */
+export function unwrap(node: ts.Expression): ts.Expression {
+  let current = node;
+  while (tsv.isParenthesizedExpression(current) || tsv.isAsExpression(current) || tsv.isSatisfiesExpression(current)) current = current.expression;
+  return current;
+}
+
 /** A class member `name = value` (also `name = false as const`), or undefined. */
-export function classProperty(owner: ts.Node | undefined, name: string, tsv: typeof ts): ts.PropertyDeclaration | undefined {
+export function classProperty(owner: ts.Node | undefined, name: string): ts.PropertyDeclaration | undefined {
   if (!owner || !(tsv.isClassDeclaration(owner) || tsv.isClassExpression(owner))) return undefined;
   return owner.members.find((m): m is ts.PropertyDeclaration => tsv.isPropertyDeclaration(m) && !!m.name && tsv.isIdentifier(m.name) && m.name.text === name);
 }
 
 /** A boolean literal, through `as const`, `satisfies` and parentheses; null when it is anything else. */
-export function booleanLiteral(node: ts.Expression | undefined, tsv: typeof ts): boolean | null {
-  let current = node;
-  while (current && (tsv.isAsExpression(current) || tsv.isSatisfiesExpression(current) || tsv.isParenthesizedExpression(current))) current = current.expression;
-  if (!current) return null;
+export function booleanLiteral(node: ts.Expression | undefined): boolean | null {
+  if (!node) return null;
+  const current = unwrap(node);
   if (current.kind === tsv.SyntaxKind.TrueKeyword) return true;
   if (current.kind === tsv.SyntaxKind.FalseKeyword) return false;
   return null;

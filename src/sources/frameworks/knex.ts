@@ -1,6 +1,6 @@
 import type ts from 'typescript';
 import { tsv } from '../typescript-lazy.js';
-import { booleanLiteral, type FrameworkLowerer, type LowerContext, type ScriptFramework, type ScriptMigration } from './framework.js';
+import { booleanLiteral, unwrap, type FrameworkLowerer, type LowerContext, type ScriptFramework, type ScriptMigration } from './framework.js';
 import { bool, prop, str, type JsValue } from '../script-values.js';
 import { attempt, callChain, defaultSql, ident, need } from './lowering.js';
 
@@ -263,11 +263,10 @@ function knexTableCall(calls: ReturnType<typeof callChain>['calls'], table: stri
  */
 function migrationTransaction(migration: ScriptMigration): boolean | null {
   const fromConfig = (node: ts.Expression | undefined): boolean | null => {
-    let current = node;
-    while (current && (tsv.isParenthesizedExpression(current) || tsv.isAsExpression(current) || tsv.isSatisfiesExpression(current))) current = current.expression;
+    const current = node && unwrap(node);
     if (!current || !tsv.isObjectLiteralExpression(current)) return null;
     for (const property of current.properties) {
-      if (tsv.isPropertyAssignment(property) && tsv.isIdentifier(property.name) && property.name.text === 'transaction') return booleanLiteral(property.initializer, tsv);
+      if (tsv.isPropertyAssignment(property) && tsv.isIdentifier(property.name) && property.name.text === 'transaction') return booleanLiteral(property.initializer);
     }
     return null;
   };

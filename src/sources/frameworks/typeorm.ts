@@ -108,9 +108,9 @@ const MODES = new Set(['all', 'each', 'none']);
 
 /** The migration class's `transaction = true | false`: undefined when it does not set it (null when not a literal). */
 function ownTransaction(migration: ScriptMigration): { value: boolean | null; node: ts.Node } | undefined {
-  const property = classProperty(migration.owner, 'transaction', tsv);
+  const property = classProperty(migration.owner, 'transaction');
   if (!property) return undefined;
-  return { value: booleanLiteral(property.initializer, tsv), node: property };
+  return { value: booleanLiteral(property.initializer), node: property };
 }
 
 export const typeorm: ScriptFramework = {
