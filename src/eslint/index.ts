@@ -121,7 +121,7 @@ function directoryFindings(filename: string, text: string, cwd: string): Diagnos
     // Through migsafe's lint cache (node_modules/.cache/migsafe): the next ESLint run, or the editor
     // after a restart, reuses a directory nothing of which changed (MIGSAFE_NO_CACHE=1 turns it off).
     const cache = process.env.MIGSAFE_NO_CACHE ? undefined : defaultCacheLocation(cwd);
-    const result = lintSync({ paths: files, cwd, cache }, migsafeRules, configFor(directory.dir));
+    const result = lintSync({ paths: files, cwd, cache }, migsafeRules, loadConfigSync(directory.dir));
     const byFile = new Map<string, Diagnostic[]>();
     for (const d of result.diagnostics) {
       const file = path.resolve(cwd, d.file);
@@ -170,13 +170,8 @@ function applyInsertions(text: string, insertions: Insertion[]): string {
   return out;
 }
 
-/** Findings that say a migration will not deploy as written. */
-const WILL_FAIL = new Set(['concurrently-in-transaction', 'transaction-opt-out-rejected', 'syntax-error']);
-
-/** The config for a folder (searched for on each call: an editor may see it change). */
-function configFor(dir: string): ReturnType<typeof loadConfigSync> {
-  return loadConfigSync(dir);
-}
+/** Findings that say the migration as a whole will not deploy as written. */
+const FILE_FAILS = new Set(['transaction-opt-out-rejected', 'syntax-error']);
 
 /** Every suggestion of a file applied at once, and what migsafe then reports on the file alone. */
 const suggestionChecks = new WeakMap<object, { after: Diagnostic[]; shift: number } | null>();
@@ -195,7 +190,7 @@ function checkSuggestions(context: ReportContext, filename: string): { after: Di
     // The file alone: whether it runs outside its transaction is the file's own matter (its layout,
     // markers and runner settings); re-reading its whole directory once per suggestion made ESLint's
     // cost grow with the square of the directory.
-    const after = lintSync({ paths: [filename], cwd: context.cwd, stdin: { text: applyInsertions(text, [...insertions.values()]), filename }, withoutContext: true }, migsafeRules, configFor(path.dirname(filename)));
+    const after = lintSync({ paths: [filename], cwd: context.cwd, stdin: { text: applyInsertions(text, [...insertions.values()]), filename }, withoutContext: true }, migsafeRules, loadConfigSync(path.dirname(filename)));
     const shift = [...insertions.values()].filter((i) => i.at === 0 && i.text.endsWith('\n')).length;
     check = { after: after.diagnostics.filter((x) => path.resolve(context.cwd, x.file) === filename), shift };
   } catch {
@@ -218,7 +213,7 @@ function concurrentlySuggestion(d: Diagnostic, context: ReportContext, filename:
   const check = checkSuggestions(context, filename);
   if (!check) return [];
   const line = d.line + check.shift;
-  const failsNow = check.after.some((x) => (x.line === line && (x.ruleId === d.ruleId || WILL_FAIL.has(x.ruleId))) || x.ruleId === 'transaction-opt-out-rejected' || x.ruleId === 'syntax-error');
+  const failsNow = check.after.some((x) => (x.line === line && (x.ruleId === d.ruleId || x.ruleId === 'concurrently-in-transaction')) || FILE_FAILS.has(x.ruleId));
   if (failsNow) return [];
   return [
     {
