@@ -3,7 +3,9 @@
 // findings and rewrites say the same.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite, type Database } from '../src/trace/database.js';
+import { lockModeOf, strongestLock } from '../src/engine/postgres-facts.js';
 import { lintWith, tempProject } from './helpers.js';
+import { observeStatement } from './truth-helpers.js';
 
 let db: Database;
 const SETUP = `
@@ -21,27 +23,14 @@ afterAll(async () => {
   await db?.close();
 });
 
-/** Runs the statement in a transaction on a fresh schema: rewritten, scanned, and the lock on orders. */
+/** The statement on a fresh schema: rewritten, scanned, and the strongest lock on orders (pg_locks' name). */
 async function observe(sql: string): Promise<{ rewritten: boolean; scans: number; lock: string }> {
   await db.reset();
   await db.exec(SETUP);
-  const node = async () => (await db.query<{ n: string }>("SELECT relfilenode::text AS n FROM pg_class WHERE relname = 'orders'"))[0]!.n;
-  const before = await node();
-  // Scans counted as the difference within the transaction: the view also holds counts of earlier
-  // transactions not yet flushed to the statistics.
-  const seqScans = async () => Number((await db.query<{ s: string }>("SELECT seq_scan::text AS s FROM pg_stat_xact_user_tables WHERE relname = 'orders'"))[0]!.s);
-  await db.exec('BEGIN');
-  try {
-    const scansBefore = await seqScans();
-    await db.exec(sql);
-    const scans = (await seqScans()) - scansBefore;
-    const locks = await db.query<{ mode: string }>("SELECT mode FROM pg_locks WHERE locktype = 'relation' AND relation = 'orders'::regclass AND pid = pg_backend_pid()");
-    const order = ['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
-    const lock = locks.map((l) => l.mode).sort((a, b) => order.indexOf(b) - order.indexOf(a))[0] ?? 'none';
-    return { rewritten: (await node()) !== before, scans, lock };
-  } finally {
-    await db.exec('ROLLBACK');
-  }
+  const { rewritten, scans, locks } = await observeStatement(db, sql, 'orders');
+  const onOrders = locks.filter((l) => l.relation === 'orders');
+  const strongest = strongestLock(onOrders.map((l) => lockModeOf(l.mode)));
+  return { rewritten, scans, lock: onOrders.find((l) => lockModeOf(l.mode) === strongest)?.mode ?? 'none' };
 }
 
 async function findings(sql: string): Promise<string[]> {
@@ -79,11 +68,8 @@ describe('domains on PostgreSQL, and what migsafe says', () => {
     await db.reset();
     await db.exec(SETUP);
     await db.exec(add!);
-    await db.exec('BEGIN');
-    await db.exec(validate!);
-    const locks = await db.query<{ mode: string }>("SELECT mode FROM pg_locks WHERE locktype = 'relation' AND relation = 'orders'::regclass AND pid = pg_backend_pid()");
-    await db.exec('ROLLBACK');
-    expect(locks.map((l) => l.mode)).toContain('ShareLock');
+    const { locks } = await observeStatement(db, validate!, 'orders');
+    expect(locks.filter((l) => l.relation === 'orders').map((l) => l.mode)).toContain('ShareLock');
     expect(finding.help).toMatch(/VALIDATE still blocks writes/);
   });
 });

@@ -4,7 +4,7 @@
 // what PostgreSQL does now, and migsafe's claim (tableLocks) must name the same mode.
 import { loadModule, parseSync } from 'libpg-query';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockKey, tableLocks } from '../src/engine/postgres-facts.js';
+import { lockKey, strongestLock, tableLocks } from '../src/engine/postgres-facts.js';
 import { LOCKS_OBSERVED_ON, OBSERVED_LOCKS } from '../src/engine/truth/locks.js';
 import { openPglite, type Database } from '../src/trace/database.js';
 import { LOCK_GRID, observeLock } from '../src/trace/lock-truth.js';
@@ -12,7 +12,6 @@ import { LOCK_GRID, observeLock } from '../src/trace/lock-truth.js';
 let db: Database;
 let version = '';
 const observed: { sql: string; relation: string; mode: string }[] = [];
-const STRENGTH = ['none', 'ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const astOf = (sql: string) => parseSync(sql).stmts![0]!.stmt as any;
 
@@ -47,7 +46,7 @@ describe('lock levels on PostgreSQL', () => {
     for (const { sql, relation, mode } of observed) {
       // A lock on an index is claimed as "index <name>".
       const claims = tableLocks(astOf(sql)).filter((l) => l.table === relation || l.table === `index ${relation}`);
-      const claimed = claims.reduce((strongest, l) => (STRENGTH.indexOf(l.mode) > STRENGTH.indexOf(strongest) ? l.mode : strongest), 'none');
+      const claimed = claims.length ? strongestLock(claims.map((l) => l.mode)) : 'none';
       if (claimed !== mode) wrong.push(`${sql}: PostgreSQL ${mode}, migsafe ${claimed}`);
     }
     expect(wrong).toEqual([]);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite, type Database } from '../src/trace/database.js';
 import { lintWith, tempProject } from './helpers.js';
+import { observeStatement } from './truth-helpers.js';
 
 let db: Database;
 const PARENT = 'CREATE TABLE p (id int, k int) PARTITION BY RANGE (k)';
@@ -23,17 +24,8 @@ afterAll(async () => {
 async function observe(setup: string[]): Promise<{ scans: number; locks: string[] }> {
   await db.reset();
   for (const sql of setup) await db.exec(sql);
-  const count = async () => Number((await db.query<{ s: string }>("SELECT seq_scan::text AS s FROM pg_stat_xact_user_tables WHERE relname = 'p3'"))[0]!.s);
-  await db.exec('BEGIN');
-  try {
-    const before = await count();
-    await db.exec(ATTACH);
-    const scans = (await count()) - before;
-    const locks = await db.query<{ l: string }>("SELECT relation::regclass::text || ' ' || mode AS l FROM pg_locks WHERE locktype = 'relation' AND pid = pg_backend_pid() AND relation::regclass::text IN ('p', 'p3') ORDER BY 1");
-    return { scans, locks: locks.map((l) => l.l) };
-  } finally {
-    await db.exec('ROLLBACK');
-  }
+  const { scans, locks } = await observeStatement(db, ATTACH, 'p3');
+  return { scans, locks: locks.filter((l) => l.relation === 'p' || l.relation === 'p3').map((l) => `${l.relation} ${l.mode}`) };
 }
 
 async function findings(setup: string[]): Promise<string[]> {

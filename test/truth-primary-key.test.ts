@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite, type Database } from '../src/trace/database.js';
 import { lintWith, tempProject } from './helpers.js';
+import { observeStatement } from './truth-helpers.js';
 
 let db: Database;
 const SETUP = ['CREATE TABLE accounts (id bigint, name text)', "INSERT INTO accounts SELECT g, 'a' FROM generate_series(1, 100) g"];
@@ -16,18 +17,8 @@ afterAll(async () => {
   await db?.close();
 });
 
-/** Sequential scans of accounts that the statement makes (the difference within its transaction). */
-async function scansOf(sql: string): Promise<number> {
-  const count = async () => Number((await db.query<{ s: string }>("SELECT seq_scan::text AS s FROM pg_stat_xact_user_tables WHERE relname = 'accounts'"))[0]!.s);
-  await db.exec('BEGIN');
-  try {
-    const before = await count();
-    await db.exec(sql);
-    return (await count()) - before;
-  } finally {
-    await db.exec('ROLLBACK');
-  }
-}
+/** Sequential scans of accounts that the statement makes. */
+const scansOf = async (sql: string) => (await observeStatement(db, sql, 'accounts')).scans;
 
 describe('ADD PRIMARY KEY on PostgreSQL, and the rewrite migsafe suggests', () => {
   it('USING INDEX on a nullable column scans the table; with a validated NOT NULL check it does not', async () => {

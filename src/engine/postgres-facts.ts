@@ -49,20 +49,14 @@ export function tableLocks(ast: AstNode): TableLock[] {
   const node = ast[kind!];
   switch (kind) {
     case 'AlterTableStmt': {
+      const commands: AstNode[] = (node.cmds ?? []).map((item: AstNode) => item.AlterTableCmd);
       if (node.objtype === 'OBJECT_INDEX') {
         // ALTER INDEX ... SET (...) and the like: the lock is on the index (observed where the grid has it).
-        const modes = (node.cmds ?? []).map((item: AstNode) => OBSERVED_LOCKS[alterTableCmdKey(item.AlterTableCmd, 'OBJECT_INDEX')] ?? 'ACCESS EXCLUSIVE');
-        const mode = modes.reduce((a: LockMode, b: LockMode | 'none') => (b !== 'none' && lockStrength(b) > lockStrength(a) ? b : a), 'ACCESS SHARE' as LockMode);
-        return modes.length ? [{ table: `index ${relationName(node.relation)}`, mode }] : [];
+        return commands.length ? [{ table: `index ${relationName(node.relation)}`, mode: strongestLock(commands.map(alterIndexCmdLock)) }] : [];
       }
       if (node.objtype !== 'OBJECT_TABLE' && node.objtype !== 'OBJECT_MATVIEW') return [];
-      const table = relationName(node.relation);
-      let mode: LockMode = 'SHARE UPDATE EXCLUSIVE';
       const locks: TableLock[] = [];
-      for (const item of node.cmds ?? []) {
-        const cmd = item.AlterTableCmd;
-        const cmdMode = alterTableCmdLock(cmd);
-        if (lockStrength(cmdMode) > lockStrength(mode)) mode = cmdMode;
+      for (const cmd of commands) {
         const fk = cmd.def?.Constraint?.contype === 'CONSTR_FOREIGN' ? cmd.def.Constraint : null;
         if (fk?.pktable) locks.push({ table: relationName(fk.pktable), mode: 'SHARE ROW EXCLUSIVE' });
         for (const constraint of cmd.def?.ColumnDef?.constraints ?? []) {
@@ -71,7 +65,7 @@ export function tableLocks(ast: AstNode): TableLock[] {
           }
         }
       }
-      return [{ table, mode }, ...locks];
+      return [{ table: relationName(node.relation), mode: strongestLock(commands.map(alterTableCmdLock), 'SHARE UPDATE EXCLUSIVE') }, ...locks];
     }
     case 'IndexStmt':
       return node.concurrent ? [] : [{ table: relationName(node.relation), mode: 'SHARE' }];
@@ -146,6 +140,11 @@ function alterTableCmdKey(cmd: AstNode, objtype = 'OBJECT_TABLE'): string {
   return `${objtype === 'OBJECT_INDEX' ? 'AlterIndex' : 'AlterTable'}:${cmd.subtype}${detail}`;
 }
 
+function alterIndexCmdLock(cmd: AstNode): LockMode {
+  const observed = OBSERVED_LOCKS[alterTableCmdKey(cmd, 'OBJECT_INDEX')];
+  return observed && observed !== 'none' ? observed : 'ACCESS EXCLUSIVE';
+}
+
 function alterTableCmdLock(cmd: AstNode): LockMode {
   // What PostgreSQL was seen to take for this subcommand (npm run truth), where the grid has it.
   const observed = OBSERVED_LOCKS[alterTableCmdKey(cmd)];
@@ -170,6 +169,18 @@ const LOCK_ORDER: LockMode[] = [
 
 function lockStrength(mode: LockMode): number {
   return LOCK_ORDER.indexOf(mode);
+}
+
+/** The strongest of the modes, and at least `floor`. */
+export function strongestLock(modes: LockMode[], floor: LockMode = 'ACCESS SHARE'): LockMode {
+  return modes.reduce((strongest, mode) => (lockStrength(mode) > lockStrength(strongest) ? mode : strongest), floor);
+}
+
+/** A mode as pg_locks names it (`ShareUpdateExclusiveLock`), as LockMode (`SHARE UPDATE EXCLUSIVE`). */
+export function lockModeOf(pgLocksMode: string): LockMode {
+  const mode = pgLocksMode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase() as LockMode;
+  if (!LOCK_ORDER.includes(mode)) throw new Error(`not a relation lock mode: ${pgLocksMode}`);
+  return mode;
 }
 
 function lockStmtMode(mode: number | undefined): LockMode {

@@ -4,7 +4,9 @@
 // by postgres-facts' tableLocks; test/truth-locks.test.ts runs the grid again and fails when
 // PostgreSQL, that file or migsafe's claim disagree.
 // https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES
+import { lockModeOf, strongestLock } from '../engine/postgres-facts.js';
 import type { Database } from './database.js';
+import { relationFiles, sessionLocks } from './trace.js';
 
 export const LOCK_SETUP = `
 CREATE TABLE r (id int PRIMARY KEY);
@@ -84,19 +86,20 @@ export const LOCK_GRID: { sql: string; relation: string }[] = [
   { sql: 'DROP TABLE t CASCADE', relation: 't' },
 ];
 
-const STRENGTH = ['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
-const NAMES = ['ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
-
-/** The strongest lock the statement holds on the relation until COMMIT, or 'error' when PostgreSQL refused it. */
+/** The strongest lock the statement holds on the relation until COMMIT (read as trace reads locks), or 'error: ...' when PostgreSQL refused it. */
 export async function observeLock(db: Database, sql: string, relation: string): Promise<string> {
   await db.exec('DROP SCHEMA IF EXISTS lock_truth CASCADE; CREATE SCHEMA lock_truth; SET search_path = lock_truth;');
   await db.exec(LOCK_SETUP);
-  const oid = (await db.query<{ oid: string }>(`SELECT '${relation}'::regclass::oid::text AS oid`))[0]!.oid;
+  // Named from before the statement too: a relation it drops is gone from pg_class.
+  const known = new Map([...(await relationFiles(db))].map(([name, file]) => [file.oid, name]));
+  const oid = [...known].find(([, name]) => name === `lock_truth.${relation}`)![0];
   await db.exec('BEGIN');
   try {
     await db.exec(sql);
-    const modes = (await db.query<{ mode: string }>(`SELECT mode FROM pg_locks WHERE locktype = 'relation' AND relation = ${oid} AND pid = pg_backend_pid() AND granted`)).map((r) => STRENGTH.indexOf(r.mode));
-    return modes.length ? NAMES[Math.max(...modes)]! : 'none';
+    // The relation by its oid: a rename gives it a new name.
+    const now = [...(await relationFiles(db))].find(([, file]) => file.oid === oid)?.[0] ?? `lock_truth.${relation}`;
+    const modes = (await sessionLocks(db, known)).filter((lock) => lock.relation === now).map((lock) => lockModeOf(lock.mode));
+    return modes.length ? strongestLock(modes) : 'none';
   } catch (error) {
     return `error: ${(error as Error).message}`;
   } finally {

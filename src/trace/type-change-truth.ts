@@ -5,6 +5,7 @@
 // src/engine/truth/type-changes.ts is generated (`npm run truth`).
 // https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
 import type { Database } from './database.js';
+import { relationFiles } from './trace.js';
 
 /** What happened: the table rewritten, only the column's index rebuilt, nothing, or PostgreSQL refused the change (no cast). */
 export type TypeChangeOutcome = 'rewrite' | 'index' | 'none' | 'error';
@@ -54,12 +55,11 @@ export async function prepareTruthDatabase(db: Database): Promise<void> {
 /** One ALTER COLUMN ... TYPE on a fresh table holding one row, with a btree index on the column where the type has one. */
 export async function observeTypeChange(db: Database, from: string, to: string, index: number, using = ''): Promise<TypeChangeOutcome> {
   const table = `truth_${index}`;
-  const nodes = async () =>
-    (
-      await db.query<{ relname: string; relfilenode: string }>(
-        `SELECT c.relname, c.relfilenode::text FROM pg_class c WHERE c.relname IN ('${table}', '${table}_c_idx') ORDER BY c.relname`,
-      )
-    ).map((r) => `${r.relname}=${r.relfilenode}`);
+  // The table's and its index's files, as trace reads them (a new relfilenode is a rewrite).
+  const nodes = async () => {
+    const files = await relationFiles(db);
+    return { table: files.get(`public.${table}`)?.node, index: files.get(`public.${table}_c_idx`)?.node };
+  };
   try {
     await db.exec(`CREATE TABLE ${table} (id int, c ${from}); INSERT INTO ${table} (id) VALUES (1);`);
     // json has no btree operator class; any other type gets the index whose rebuild is watched.
@@ -71,10 +71,8 @@ export async function observeTypeChange(db: Database, from: string, to: string, 
       return 'error';
     }
     const after = await nodes();
-    const tableChanged = before.find((n) => n.startsWith(`${table}=`)) !== after.find((n) => n.startsWith(`${table}=`));
-    if (tableChanged) return 'rewrite';
-    const indexChanged = before.find((n) => n.startsWith(`${table}_c_idx=`)) !== after.find((n) => n.startsWith(`${table}_c_idx=`));
-    return indexChanged ? 'index' : 'none';
+    if (before.table !== after.table) return 'rewrite';
+    return before.index !== after.index ? 'index' : 'none';
   } finally {
     await db.exec(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
   }
