@@ -5,7 +5,7 @@
 // The same files are then read by migsafe, whose model of the runner must equal what was observed.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -76,13 +76,6 @@ export function run(command: string, args: string[], project: string, env: Recor
     env: { ...process.env, NODE_PATH: path.join(repoRoot, 'node_modules'), NO_COLOR: '1', FORCE_COLOR: '0', ...env },
   });
   return { status: result.status ?? -1, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
-}
-
-/** A node script run in the project (ES module), for runners used through their API. */
-export function runScript(project: string, source: string): CommandRun {
-  const file = path.join(project, `driver-${randomBytes(3).toString('hex')}.mjs`);
-  writeFileSync(file, source);
-  return run(process.execPath, [file], project);
 }
 
 /** A JS string literal of the SQL. */
