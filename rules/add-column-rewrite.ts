@@ -44,17 +44,19 @@ UPDATE users SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000 AND toke
   messages: {
     volatile: {
       message: 'ADD COLUMN "{{column}}" rewrites all of "{{table}}" under an ACCESS EXCLUSIVE lock: {{reason}}.',
+      effect: { kind: 'rewrite' },
       help: 'Add the column without it, set the default for new rows, then backfill existing rows in batches (and add NOT NULL, if wanted, through a validated CHECK):\n  {{rewrite}}',
     },
     rewrite: {
       message: 'ADD COLUMN "{{column}}" rewrites all of "{{table}}" under an ACCESS EXCLUSIVE lock: {{reason}}.',
+      effect: { kind: 'rewrite' },
       help: '{{help}}',
     },
   },
   create(context) {
     return {
       AlterTableStmt(node, ctx) {
-        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddColumn'])) {
+        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddColumn'], { orFilled: true })) {
           const def = cmd.def.ColumnDef;
           const constraints = addedColumnConstraints(cmd);
           const type = typeRef(def.typeName);

@@ -40,17 +40,18 @@ ALTER TABLE measurements_2024 DROP CONSTRAINT measurements_2024_bound;
   messages: {
     scan: {
       message: 'ATTACH PARTITION "{{partition}}" reads every row of it under an ACCESS EXCLUSIVE lock (and SHARE UPDATE EXCLUSIVE on "{{table}}") to check the partition bound.',
+      effect: { kind: 'scan', relation: 'partition' },
       help: 'Prove the bound first with a CHECK added NOT VALID and validated in an earlier migration, with the key columns NOT NULL: the ATTACH then skips the scan, and the CHECK can be dropped after it.',
     },
   },
   create(context) {
     return {
       AlterTableStmt(node, ctx) {
-        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AttachPartition'])) {
+        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AttachPartition'], { orFilled: true })) {
           const partitionNode = cmd.def?.PartitionCmd?.name;
           if (!partitionNode) continue;
           const partition = relationName(partitionNode);
-          if (ctx.isNew(partition)) continue; // created in this migration: nothing to scan yet
+          if (ctx.isNewAndEmpty(partition)) continue; // created in this migration and not filled: nothing to scan
           // A validated CHECK on the table is taken as the proof migsafe cannot check in full (whether
           // it implies the bound is PostgreSQL's predicate test).
           const proven = [...(ctx.catalog.table(partition)?.constraints.values() ?? [])].some((c) => c.kind === 'check' && c.validated && !c.provesNotNull);

@@ -1,4 +1,5 @@
 import { formatType, typeRef } from '../src/engine/ast.js';
+import { collationOf } from '../src/engine/catalog.js';
 import { defineRule } from '../src/engine/rule.js';
 import { existingTableCommands } from '../src/engine/rule-helpers.js';
 import { typeChangeVerdict } from '../src/engine/postgres-facts.js';
@@ -38,28 +39,41 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
   messages: {
     rewrite: {
       message: 'Changing "{{table}}"."{{column}}" from {{from}} to {{to}} rewrites the table and all its indexes under an ACCESS EXCLUSIVE lock ({{reason}}).',
+      effect: { kind: 'rewrite' },
       help: 'Add a new {{to}} column, backfill it in batches, switch the application to it, then drop the old column.',
     },
     indexRebuild: {
       message: 'Changing "{{table}}"."{{column}}" from {{from}} to {{to}} keeps the table but rebuilds the indexes on the column under an ACCESS EXCLUSIVE lock ({{reason}}).',
+      effect: { kind: 'index-rebuild' },
       help: 'Build the index the new type needs concurrently first, or make the change in a low-traffic window with a lock_timeout; on a large index, prefer a new column backfilled in batches.',
     },
     mayRewrite: {
       message: 'Changing "{{table}}"."{{column}}" to {{to}} may rewrite the table and all its indexes under an ACCESS EXCLUSIVE lock: {{reason}}.',
+      effect: { kind: 'rewrite' },
       help: 'If the change is not binary coercible (e.g. varchar widening, varchar to text), add a new {{to}} column, backfill it in batches, switch the application to it, then drop the old column.',
     },
   },
   create(context) {
     return {
       AlterTableStmt(node, ctx) {
-        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AlterColumnType'])) {
+        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AlterColumnType'], { orFilled: true })) {
           const def = cmd.def?.ColumnDef;
           const to = typeRef(def?.typeName);
           if (!to) continue;
-          const from = ctx.catalog.column(table, cmd.name)?.type ?? null;
-          const verdict = typeChangeVerdict(from, to, !!def.raw_default && !usesColumnAsIs(def.raw_default, cmd.name));
-          if (verdict.rebuildsIndexes && ctx.catalog.hasIndexes(table)) {
-            context.report({ messageId: 'indexRebuild', data: { table, column: cmd.name, from: from ? formatType(from) : 'its current type', to: formatType(to), reason: verdict.reason } });
+          const known = ctx.catalog.column(table, cmd.name);
+          const from = known?.type ?? null;
+          let verdict = typeChangeVerdict(from, to, !!def.raw_default && !usesColumnAsIs(def.raw_default, cmd.name));
+          // A new collation keeps the values but orders them differently: the table is kept and the
+          // indexes on the column are rebuilt (observed, test/truth-effects.test.ts).
+          const collation = collationOf(def);
+          const collationChanges = known ? collation !== known.collation : collation !== undefined;
+          if (!verdict.rewrites && collationChanges) {
+            verdict = { ...verdict, rebuildsIndexes: true, reason: `${collation === undefined ? 'the default collation' : `COLLATE "${collation}"`} orders the values differently` };
+          }
+          const toText = `${formatType(to)}${collation === undefined ? '' : ` COLLATE "${collation}"`}`;
+          const fromText = from ? `${formatType(from)}${known?.collation === undefined ? '' : ` COLLATE "${known.collation}"`}` : 'its current type';
+          if (verdict.rebuildsIndexes && ctx.catalog.columnIndexed(table, cmd.name)) {
+            context.report({ messageId: 'indexRebuild', data: { table, column: cmd.name, from: fromText, to: toText, reason: verdict.reason } });
             continue;
           }
           if (!verdict.rewrites) continue;

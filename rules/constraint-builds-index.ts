@@ -39,10 +39,12 @@ index: add them in a low-traffic window, or on a new table.`,
   messages: {
     index: {
       message: 'Adding {{kind}} constraint {{name}} builds an index on "{{table}}" under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole build.',
+      effect: { kind: 'index-build' },
       help: 'Build the index concurrently (outside a transaction), then attach it instantly:\n  {{rewrite}}',
     },
     exclude: {
       message: 'Adding EXCLUDE constraint {{name}} builds an index on "{{table}}" under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole build.',
+      effect: { kind: 'index-build' },
       help: 'An EXCLUDE constraint cannot be attached from an index built concurrently: add it in a low-traffic window with a lock_timeout, or on a new table.',
     },
   },
@@ -80,7 +82,7 @@ index: add them in a low-traffic window, or on a new table.`,
     };
     return {
       AlterTableStmt(node, ctx) {
-        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddConstraint', 'AT_AddColumn'])) {
+        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddConstraint', 'AT_AddColumn'], { orFilled: true })) {
           if (cmd.subtype === 'AT_AddConstraint') {
             if (cmd.def?.Constraint) check(node, cmd, cmd.def.Constraint, table, [], ctx);
           } else {

@@ -13,7 +13,12 @@ one to a domain (ALTER DOMAIN ... ADD CONSTRAINT) checks every column of that ty
 under a SHARE lock on each (observed on PostgreSQL: test/truth-domains.test.ts). Adding a
 FOREIGN KEY takes SHARE ROW EXCLUSIVE locks on both the table and the referenced table (writes to
 both stop) and checks every row against the referenced table. Either way the lock is held for the
-whole scan.`,
+whole scan.
+
+A foreign key declared on a column added by the same statement, without a default, checks nothing:
+the column is NULL in every row, and PostgreSQL reads no row (observed:
+test/truth-effects.test.ts). It is not reported. Added by a statement of its own after the column
+(as knex does), it reads every row even so.`,
     safe: `Add the constraint NOT VALID (instant: only new rows are checked), then validate it in a separate
 migration; VALIDATE CONSTRAINT takes only a SHARE UPDATE EXCLUSIVE lock, so reads and writes go on:
 
@@ -30,9 +35,11 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
       invalid: [
         { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);' },
         { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);' },
-        { sql: 'ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);' },
+        { sql: "ALTER TABLE orders ADD COLUMN region_id bigint DEFAULT 1 REFERENCES regions (id);" },
       ],
       valid: [
+        // A new column without a default is NULL in every row: the foreign key validates nothing.
+        { sql: 'ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);' },
         { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;' },
         { sql: 'CREATE TABLE orders (id bigint, user_id bigint);\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);' },
       ],
@@ -41,6 +48,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
   messages: {
     foreignKey: {
       message: 'Adding foreign key {{name}} validates every row of "{{table}}" while holding SHARE ROW EXCLUSIVE locks on "{{table}}" and "{{referenced}}": writes to both stop.',
+      effect: { kind: 'scan' },
       help: 'Add it NOT VALID, then validate it in a separate migration (SHARE UPDATE EXCLUSIVE, no blocking):\n  {{rewrite}}',
     },
     domain: {
@@ -49,6 +57,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
     },
     check: {
       message: 'Adding CHECK constraint {{name}} scans every row of "{{table}}" under an ACCESS EXCLUSIVE lock.',
+      effect: { kind: 'scan' },
       help: 'Add it NOT VALID, then validate it in a separate migration (SHARE UPDATE EXCLUSIVE, no blocking):\n  {{rewrite}}',
     },
   },
@@ -88,12 +97,19 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
         context.report({ messageId: 'domain', node: constraint, data: { domain, name: constraint.conname ? `"${constraint.conname}"` : '(unnamed)' }, rewrite });
       },
       AlterTableStmt(node, ctx) {
-        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddConstraint', 'AT_AddColumn'])) {
+        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddConstraint', 'AT_AddColumn'], { orFilled: true })) {
           if (cmd.subtype === 'AT_AddConstraint') {
             const constraint = cmd.def?.Constraint;
             if (constraint) reportConstraint(node, cmd, constraint, table, (constraint.fk_attrs ?? []).map((a: Record<string, any>) => a.String?.sval));
           } else {
-            for (const constraint of addedColumnConstraints(cmd)) reportConstraint(node, cmd, constraint, table, [cmd.def.ColumnDef.colname]);
+            const constraints = addedColumnConstraints(cmd);
+            // A new column without a default is NULL in every row, and a foreign key checks no NULL:
+            // PostgreSQL reads nothing (observed, test/truth-effects.test.ts). A CHECK still scans.
+            const filled = constraints.some((c) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(c.contype));
+            for (const constraint of constraints) {
+              if (constraint.contype === 'CONSTR_FOREIGN' && !filled) continue;
+              reportConstraint(node, cmd, constraint, table, [cmd.def.ColumnDef.colname]);
+            }
           }
         }
       },

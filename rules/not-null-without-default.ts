@@ -41,7 +41,7 @@ ALTER TABLE users ADD COLUMN status text NOT NULL DEFAULT 'active';
   create(context) {
     return {
       AlterTableStmt(node, ctx) {
-        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddColumn'])) {
+        for (const { cmd, table } of existingTableCommands(node, ctx, ['AT_AddColumn'], { orFilled: true })) {
           const constraints = addedColumnConstraints(cmd);
           const notNull = constraints.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
           const filled = constraints.some((c) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(c.contype));

@@ -35,6 +35,7 @@ An index on a table created in the same migration needs nothing: the table is em
   messages: {
     index: {
       message: 'CREATE INDEX on existing table "{{table}}" takes a SHARE lock that blocks every write until the index is built.',
+      effect: { kind: 'index-build' },
       help: 'Build it without blocking writes, and {{hint}}:\n  {{rewrite}}',
     },
   },

@@ -29,6 +29,7 @@ REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals;
   messages: {
     refresh: {
       message: 'REFRESH MATERIALIZED VIEW "{{view}}" takes an ACCESS EXCLUSIVE lock: every read of the view waits for the refresh.',
+      effect: { kind: 'rewrite', relation: 'view' },
       help: 'With a unique index on the view, refresh it without blocking reads:\n  {{rewrite}}',
     },
   },

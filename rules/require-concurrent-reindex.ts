@@ -25,6 +25,7 @@ Like CREATE INDEX CONCURRENTLY it cannot run inside a transaction block.`,
   messages: {
     reindex: {
       message: 'REINDEX {{target}} blocks writes to the table and reads through the rebuilt indexes until it finishes.',
+      effect: { kind: 'index-rebuild', relation: 'target' },
       help: 'Rebuild it concurrently, outside a transaction block:\n  {{rewrite}}',
     },
   },

@@ -48,7 +48,7 @@ If your runner sets it for every migration, say so with \`"lockTimeoutSetByRunne
     return {
       '*'(ast, ctx) {
         if (ctx.lockTimeoutSet || reported.has(ctx.migration) || ctx.statement.origin === 'function-body') return;
-        const lock = tableLocks(ast).find((l) => blocksReadsOrWrites(l.mode) && !ctx.isNew(l.table.replace(/^index /, 'index ')) && !ctx.isNew(l.table));
+        const lock = tableLocks(ast, ctx.catalog).find((l) => blocksReadsOrWrites(l.mode) && !ctx.isNew(l.table.replace(/^index /, 'index ')) && !ctx.isNew(l.table));
         if (!lock) return;
         if (lock.table.startsWith('index ')) {
           const table = ctx.catalog.indexTable(lock.table.slice(6));

@@ -32,6 +32,7 @@ table, create the new one and copy in batches; schedule what must run in a maint
   messages: {
     rewrite: {
       message: '{{what}} rewrites all of "{{table}}" and its indexes under an ACCESS EXCLUSIVE lock: no reads or writes until it finishes.',
+      effect: { kind: 'rewrite' },
       help: 'Keep it out of migrations: use pg_repack/pg_squeeze to rewrite online, or a maintenance window.',
     },
   },
@@ -42,15 +43,15 @@ table, create the new one and copy in batches; schedule what must run in a maint
         if (!full) return;
         const tables = (node.rels ?? []).map((r: Record<string, any>) => relationName(r.VacuumRelation?.relation));
         for (const table of tables.length ? tables : ['every table']) {
-          if (!ctx.isNew(table)) context.report({ messageId: 'rewrite', data: { what: 'VACUUM FULL', table } });
+          if (!ctx.isNewAndEmpty(table)) context.report({ messageId: 'rewrite', data: { what: 'VACUUM FULL', table } });
         }
       },
       ClusterStmt(node, ctx) {
         const table = node.relation ? relationName(node.relation) : 'every clustered table';
-        if (!ctx.isNew(table)) context.report({ messageId: 'rewrite', data: { what: 'CLUSTER', table } });
+        if (!ctx.isNewAndEmpty(table)) context.report({ messageId: 'rewrite', data: { what: 'CLUSTER', table } });
       },
       AlterTableStmt(node, ctx) {
-        for (const { cmd, table } of existingTableCommands(node, ctx, Object.keys(REWRITING_COMMANDS))) {
+        for (const { cmd, table } of existingTableCommands(node, ctx, Object.keys(REWRITING_COMMANDS), { orFilled: true })) {
           context.report({ messageId: 'rewrite', data: { what: `ALTER TABLE ... ${REWRITING_COMMANDS[cmd.subtype]}`, table } });
         }
       },

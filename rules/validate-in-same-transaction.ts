@@ -37,6 +37,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
   messages: {
     sameTransaction: {
       message: 'VALIDATE CONSTRAINT "{{constraint}}" runs in the same transaction as {{earlier}} (line {{line}}), which holds {{mode}} lock on "{{table}}" until COMMIT: the validation scan runs under that lock.',
+      effect: { kind: 'scan' },
       help: 'Move the VALIDATE into a separate migration, so it runs under SHARE UPDATE EXCLUSIVE only:\n  {{rewrite}}',
     },
   },

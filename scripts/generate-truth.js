@@ -30,8 +30,8 @@ for (const from of TYPE_GRID) {
 const { LOCK_GRID, observeLock } = await import('../dist/src/trace/lock-truth.js');
 const { lockKey } = await import('../dist/src/engine/postgres-facts.js');
 const locks = {};
-for (const { sql, relation } of LOCK_GRID) {
-  const key = lockKey(parseSync(sql).stmts[0].stmt);
+for (const { sql, relation, other } of LOCK_GRID) {
+  const key = other ? null : lockKey(parseSync(sql).stmts[0].stmt);
   const mode = await observeLock(db, sql, relation);
   if (key && !mode.startsWith('error')) locks[key] = mode;
 }

@@ -36,6 +36,7 @@ interface LintOptions {
   failOn: 'error' | 'warning' | 'info' | 'never';
   cache?: boolean;
   cacheLocation?: string;
+  stats?: string;
 }
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
@@ -71,6 +72,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--cache', 'keep each directory\'s findings, and reuse them while nothing they depend on changed (on by default with --staged)')
     .option('--no-cache', 'with --staged: do not use the cache')
     .option('--cache-location <dir>', 'the cache folder (default: node_modules/.cache/migsafe)')
+    .option('--stats <file>', 'table statistics written by `migsafe stats` (default: the config\'s "stats", or .migsafe-stats.json if present)')
     .action(async (paths: string[], options: LintOptions) => {
       exitCode = await runLint(paths, options, io);
     });
@@ -126,6 +128,23 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       const output = options.output ?? (result.configBaseline ? path.relative(process.cwd(), result.configBaseline) : 'migsafe-baseline.json');
       writeBaseline(output, makeBaseline(result.diagnostics, output));
       io.stdout.write(`migsafe: recorded ${result.diagnostics.length} finding${result.diagnostics.length === 1 ? '' : 's'} in ${output} (${result.summary.files} files)\n`);
+    });
+
+  program
+    .command('stats')
+    .description('print the size of every table of a live database as JSON, for lint to weigh scans and rewrites (reads only)')
+    .requiredOption('--database-url <url>', 'the database to read the statistics of (e.g. a production replica)')
+    .option('-o, --output <file>', 'write them to a file instead of stdout (lint reads .migsafe-stats.json by default)')
+    .action(async (options: { databaseUrl: string; output?: string }) => {
+      const { collectTableStats } = await import('../trace/stats.js');
+      const stats = await collectTableStats(options.databaseUrl);
+      const text = `${JSON.stringify(stats, null, 2)}\n`;
+      if (options.output) {
+        writeFileSync(options.output, text);
+        io.stderr.write(`migsafe: wrote the statistics of ${Object.keys(stats.tables).length} tables of ${stats.database} to ${options.output}\n`);
+      } else {
+        io.stdout.write(text);
+      }
     });
 
   program
@@ -202,6 +221,7 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
     changedSince: options.changedSince,
     staged: options.staged,
     cache: cacheLocation(options),
+    stats: options.stats,
   });
   const baseline = options.baseline ?? (result.configBaseline && existsSync(result.configBaseline) ? path.relative(process.cwd(), result.configBaseline) : undefined);
   if (baseline) result = applyBaseline(result, readBaseline(baseline), baseline);

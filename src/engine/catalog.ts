@@ -10,6 +10,8 @@ export interface ColumnInfo {
   type: TypeRef | null;
   notNull: boolean;
   hasDefault: boolean;
+  /** An explicit COLLATE (its last name part); undefined: the type's default. */
+  collation?: string;
 }
 
 export interface ConstraintInfo {
@@ -18,6 +20,8 @@ export interface ConstraintInfo {
   validated: boolean;
   /** For `CHECK (col IS NOT NULL)`: the column it proves non-null. */
   provesNotNull?: string;
+  /** For UNIQUE, PRIMARY KEY and EXCLUDE: the columns its index is on. */
+  columns?: string[];
 }
 
 export interface TableInfo {
@@ -26,6 +30,8 @@ export interface TableInfo {
   constraints: Map<string, ConstraintInfo>;
   /** Declared PARTITION BY: a partitioned parent, which holds no rows itself. */
   partitioned?: boolean;
+  /** The partitioned table it is a partition of (CREATE TABLE ... PARTITION OF, ATTACH PARTITION). */
+  partitionOf?: string;
 }
 
 export class Catalog {
@@ -33,8 +39,8 @@ export class Catalog {
   // `layer()` reads through to its parent and copies a table before changing it, so judging a
   // down half costs what the down half touches, not a copy of the whole schema.
   private readonly tables = new Map<string, TableInfo | null>();
-  /** Index name → table name. */
-  private readonly indexes = new Map<string, string | null>();
+  /** Index name → its table and columns (null columns: it has an expression). */
+  private readonly indexes = new Map<string, { table: string; columns: string[] | null } | null>();
   /** Enum type name → labels. */
   private readonly enums = new Map<string, string[] | null>();
   /** Domain → whether it has a CHECK constraint (null: dropped). */
@@ -59,15 +65,45 @@ export class Catalog {
 
   /** Whether any index is known on the table (created by the migrations replayed so far). */
   hasIndexes(table: string): boolean {
-    for (const on of this.indexes.values()) if (on === table) return true;
-    return this.parent?.hasIndexes(table) ?? false;
+    for (const on of this.visibleIndexes().values()) if (on.table === table) return true;
+    return false;
+  }
+
+  /**
+   * Whether an index known from the migrations covers the column: a CREATE INDEX naming it or
+   * with an expression (which may use it), or a UNIQUE, PRIMARY KEY or EXCLUDE constraint on it.
+   */
+  columnIndexed(table: string, column: string): boolean {
+    for (const on of this.visibleIndexes().values()) {
+      if (on.table === table && (on.columns === null || on.columns.includes(column))) return true;
+    }
+    return [...(this.table(table)?.constraints.values() ?? [])].some((c) => c.columns?.includes(column));
   }
 
   /** The table an index is on. */
   indexTable(index: string): string | undefined {
-    const own = this.indexes.get(index);
+    return this.index(index)?.table;
+  }
+
+  /** The columns of an index (null: it has an expression). */
+  indexColumns(index: string): string[] | null | undefined {
+    return this.index(index)?.columns;
+  }
+
+  /** The indexes of this layer and its parents, without those a layer dropped. */
+  private visibleIndexes(): Map<string, { table: string; columns: string[] | null }> {
+    const merged = new Map(this.parent?.visibleIndexes() ?? []);
+    for (const [name, on] of this.indexes) {
+      if (on) merged.set(name, on);
+      else merged.delete(name);
+    }
+    return merged;
+  }
+
+  private index(name: string): { table: string; columns: string[] | null } | undefined {
+    const own = this.indexes.get(name);
     if (own !== undefined) return own ?? undefined;
-    return this.parent?.indexTable(index);
+    return this.parent?.index(name);
   }
 
   /** Whether a domain known from the migrations has a CHECK constraint (undefined: not a known domain). */
@@ -120,7 +156,11 @@ export class Catalog {
         this.drop(node);
         break;
       case 'IndexStmt':
-        if (node.idxname) this.indexes.set(schemaOf(node.relation) + node.idxname, relationName(node.relation));
+        if (node.idxname) {
+          const elements = (node.indexParams ?? []).map((p: AstNode) => p.IndexElem);
+          const columns = elements.every((e: AstNode) => e?.name) ? elements.map((e: AstNode) => e.name as string) : null;
+          this.indexes.set(schemaOf(node.relation) + node.idxname, { table: relationName(node.relation), columns });
+        }
         break;
       case 'CreateDomainStmt':
         this.domains.set(qualifiedName(node.domainname), (node.constraints ?? []).some((c: AstNode) => c.Constraint?.contype === 'CONSTR_CHECK'));
@@ -144,6 +184,7 @@ export class Catalog {
     const name = relationName(node.relation);
     const table = emptyTable(name);
     if (node.partspec) table.partitioned = true;
+    if (node.partbound && node.inhRelations?.length) table.partitionOf = relationName(node.inhRelations[0]);
     for (const element of node.tableElts ?? []) {
       if (element.ColumnDef) this.addColumn(table, element.ColumnDef);
       if (element.Constraint) this.addConstraint(table, element.Constraint);
@@ -158,6 +199,7 @@ export class Catalog {
       type: typeRef(def.typeName),
       notNull: constraints.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY'),
       hasDefault: constraints.some((c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_IDENTITY'),
+      collation: collationOf(def),
     };
     table.columns.set(column.name, column);
     for (const constraint of constraints) {
@@ -172,6 +214,8 @@ export class Catalog {
     if (!kind) return;
     const name = constraint.conname ?? `${table.name}_${kind}_${table.constraints.size}`;
     const info: ConstraintInfo = { name, kind, validated: !constraint.skip_validation };
+    if (kind === 'unique' || kind === 'primary-key') info.columns = stringList(constraint.keys);
+    if (kind === 'exclude') info.columns = (constraint.exclusions ?? []).map((e: AstNode) => e.List?.items?.[0]?.IndexElem?.name).filter(Boolean);
     const nullTest = constraint.raw_expr?.NullTest;
     if (kind === 'check' && nullTest?.nulltesttype === 'IS_NOT_NULL') {
       const fields = stringList(nullTest.arg?.ColumnRef?.fields);
@@ -207,7 +251,10 @@ export class Catalog {
           if (cmd.name) table.columns.delete(cmd.name);
           break;
         case 'AT_AlterColumnType':
-          if (column) column.type = typeRef(cmd.def?.ColumnDef?.typeName);
+          if (column) {
+            column.type = typeRef(cmd.def?.ColumnDef?.typeName);
+            column.collation = collationOf(cmd.def?.ColumnDef);
+          }
           break;
         case 'AT_SetNotNull':
           if (column) column.notNull = true;
@@ -229,6 +276,12 @@ export class Catalog {
         case 'AT_DropConstraint':
           if (cmd.name) table.constraints.delete(cmd.name);
           break;
+        case 'AT_AttachPartition':
+        case 'AT_DetachPartition': {
+          const partition = this.writableTable(relationName(cmd.def?.PartitionCmd?.name));
+          if (partition) partition.partitionOf = cmd.subtype === 'AT_AttachPartition' ? name : undefined;
+          break;
+        }
       }
     }
   }
@@ -262,6 +315,12 @@ export class Catalog {
       else if (node.removeType === 'OBJECT_DOMAIN') this.domains.set(target, null);
     }
   }
+}
+
+/** The COLLATE of a column definition, by its last name part (`"C"`, `und-x-icu`). */
+export function collationOf(def: AstNode | undefined): string | undefined {
+  const names = stringList(def?.collClause?.CollateClause?.collname ?? def?.collClause?.collname);
+  return names.length ? names[names.length - 1] : undefined;
 }
 
 function emptyTable(name: string): TableInfo {

@@ -33,6 +33,12 @@ export interface MigsafeConfig {
   placeholders?: string[];
   runners?: RunnerSettings;
   overrides?: ConfigOverride[];
+  /** Table statistics file (`migsafe stats`), relative to the config file. Default: .migsafe-stats.json there, if present. */
+  stats?: string;
+  /** Table sizes given by hand (they override the statistics file's). */
+  tables?: Record<string, { rows: number | null; tableBytes?: number; indexBytes?: number }>;
+  /** Below this many rows a table's scan or rewrite is reported as info (default 10,000). */
+  smallTableRows?: number;
 }
 
 export interface LoadedConfig {

@@ -9,6 +9,7 @@ import { lintDirectories, lintDirectoriesWith, type DirectoryJob, type Directory
 import type { RuleModule } from './rule.js';
 import { loadRules } from './rules-registry.js';
 import { applySuppressions } from './suppressions.js';
+import { applyTableStats, loadTableStats, type LoadedTableStats } from './table-stats.js';
 import type { Diagnostic, Finding, Severity, TracedStatement } from './types.js';
 
 export interface LintRequest {
@@ -32,6 +33,8 @@ export interface LintRequest {
   cache?: string;
   /** Lint the files alone, without the rest of their directories as context. */
   withoutContext?: boolean;
+  /** Table statistics file (`migsafe stats`), instead of the config's or .migsafe-stats.json. */
+  stats?: string;
 }
 
 export interface LintSummary {
@@ -80,6 +83,7 @@ export interface PreparedRun {
   loaded: LoadedConfig;
   job: DirectoryJob;
   unreadablePaths: string[];
+  tableStats: LoadedTableStats | null;
 }
 
 /** Rules, config, the changed files and discovery: everything before the directories are read. */
@@ -130,7 +134,7 @@ export function prepareRunWith(request: LintRequest, rules: RuleModule[], loaded
     targetsUndeployed: changeOnly,
     cache: request.cache,
   };
-  return { cwd, rules, knownRules, loaded, job, unreadablePaths: discovery.unreadable };
+  return { cwd, rules, knownRules, loaded, job, unreadablePaths: discovery.unreadable, tableStats: loadTableStats(loaded, cwd, request.stats) };
 }
 
 export async function lint(request: LintRequest): Promise<LintResult> {
@@ -155,7 +159,8 @@ function finishLint(request: LintRequest, prepared: PreparedRun, result: Directo
   const unusedSeverity =
     request.rules?.['unused-suppression'] ??
     (configured ? normaliseSeverity(Array.isArray(configured) ? configured[0] : configured) : rules.find((r) => r.id === 'unused-suppression')?.severity ?? 'warning');
-  const kept = applySuppressions(result.findings, targetFiles, knownRules, unusedSeverity);
+  const sized = applyTableStats(result.findings, prepared.tableStats);
+  const kept = applySuppressions(sized, targetFiles, knownRules, unusedSeverity);
   const diagnostics = kept.map(toDiagnostic).sort(compareDiagnostics);
   return {
     diagnostics,
@@ -199,6 +204,7 @@ export function toDiagnostic(finding: Finding): Diagnostic {
     section: finding.section,
     layout: finding.layout,
     statementText: finding.statementText,
+    ...(finding.effect ? { effect: finding.effect } : {}),
     source: finding.file,
   };
 }

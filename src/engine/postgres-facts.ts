@@ -3,6 +3,7 @@
 // and the readers so that each fact is written down once, with its source.
 import { formatType, funcName, relationName, typeRef, walk, type TypeRef } from './ast.js';
 import { OBSERVED_ON, TYPE_CHANGES } from './truth/type-changes.js';
+import type { Catalog } from './catalog.js';
 import { OBSERVED_LOCKS } from './truth/locks.js';
 import type { AstNode } from './types.js';
 
@@ -43,8 +44,11 @@ const SHARE_UPDATE_EXCLUSIVE_CMDS = new Set([
   'AT_AttachPartition',
 ]);
 
-/** The table-level locks a statement takes (relation locks on tables and the tables of indexes). */
-export function tableLocks(ast: AstNode): TableLock[] {
+/**
+ * The table-level locks a statement takes (relation locks on tables and the tables of indexes).
+ * With the catalog, also those on the parent of a partition it drops.
+ */
+export function tableLocks(ast: AstNode, catalog?: Catalog): TableLock[] {
   const [kind] = Object.keys(ast);
   const node = ast[kind!];
   switch (kind) {
@@ -64,14 +68,22 @@ export function tableLocks(ast: AstNode): TableLock[] {
             locks.push({ table: relationName(constraint.Constraint.pktable), mode: 'SHARE ROW EXCLUSIVE' });
           }
         }
+        // ATTACH and DETACH lock the partition itself ACCESS EXCLUSIVE (observed; DETACH
+        // CONCURRENTLY cannot run in a transaction, where the grid observes).
+        const partition = cmd.def?.PartitionCmd;
+        if (partition?.name && (cmd.subtype === 'AT_AttachPartition' || (cmd.subtype === 'AT_DetachPartition' && !partition.concurrent))) {
+          locks.push({ table: relationName(partition.name), mode: 'ACCESS EXCLUSIVE' });
+        }
       }
       return [{ table: relationName(node.relation), mode: strongestLock(commands.map(alterTableCmdLock), 'SHARE UPDATE EXCLUSIVE') }, ...locks];
     }
     case 'IndexStmt':
       return node.concurrent ? [] : [{ table: relationName(node.relation), mode: 'SHARE' }];
     case 'CreateStmt': {
-      // Creating a table with a foreign key locks the referenced table against writes.
-      const locks: TableLock[] = [];
+      // Creating a table with a foreign key locks the referenced table against writes; a new
+      // partition locks its parent ACCESS EXCLUSIVE, a child of INHERITS its parents SHARE UPDATE
+      // EXCLUSIVE (observed: src/trace/lock-truth.ts).
+      const locks: TableLock[] = (node.inhRelations ?? []).map((parent: AstNode) => ({ table: relationName(parent), mode: node.partbound ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE' }));
       walk(node.tableElts, (type, value) => {
         if (type === 'Constraint' && value.contype === 'CONSTR_FOREIGN' && value.pktable) {
           locks.push({ table: relationName(value.pktable), mode: 'SHARE ROW EXCLUSIVE' });
@@ -81,7 +93,11 @@ export function tableLocks(ast: AstNode): TableLock[] {
     }
     case 'DropStmt':
       if (node.removeType === 'OBJECT_TABLE' || node.removeType === 'OBJECT_MATVIEW') {
-        return dropTargets(node).map((table) => ({ table, mode: 'ACCESS EXCLUSIVE' }));
+        // Dropping a partition locks its parent too (observed).
+        return dropTargets(node).flatMap((table): TableLock[] => {
+          const parent = catalog?.table(table)?.partitionOf;
+          return [{ table, mode: 'ACCESS EXCLUSIVE' }, ...(parent ? [{ table: parent, mode: 'ACCESS EXCLUSIVE' as const }] : [])];
+        });
       }
       if (node.removeType === 'OBJECT_INDEX' && !node.concurrent) {
         return dropTargets(node).map((index) => ({ table: `index ${index}`, mode: 'ACCESS EXCLUSIVE' }));

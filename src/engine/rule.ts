@@ -34,7 +34,16 @@ export interface RuleDocs {
 export interface MessageTemplate {
   message: string;
   help?: string;
+  /**
+   * What the message says PostgreSQL does to a relation, for the truth test that checks the claim
+   * on PostgreSQL (test/truth-effects.test.ts) and for table statistics (a row count in the text).
+   * `relation` names the data field that holds the relation (default `table`).
+   */
+  effect?: { kind: EffectKind; relation?: string };
 }
+
+/** rewrite: a new file for the table (and its indexes); scan: every row read under the statement's lock; index-build / index-rebuild: an index built from every row. */
+export type EffectKind = 'rewrite' | 'scan' | 'index-build' | 'index-rebuild';
 
 export interface StatementContext {
   migration: Migration;
@@ -56,6 +65,11 @@ export interface StatementContext {
   lockTimeoutSet: boolean;
   /** True for a table (or `index name`, `type name`, `schema name`) created earlier in this same migration. */
   isNew(name: string): boolean;
+  /**
+   * isNew, and not filled since by INSERT ... SELECT, COPY FROM or CREATE TABLE AS: a scan or rewrite
+   * of it reads no rows. A filled new table is as costly to scan as an existing one.
+   */
+  isNewAndEmpty(name: string): boolean;
   /** Strong locks taken earlier in the current transaction: table → the statement that took it. */
   heldLocks: Map<string, { mode: string; statement: Statement }>;
 }

@@ -68,6 +68,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
         const end = statement && !at ? Math.max(statement.span.end, start) : lineEnd(file.text, start);
         const rewrite = descriptor.rewrite && { ...descriptor.rewrite, migrations: descriptor.rewrite.migrations.map((m) => ({ ...m, statements: m.statements.map((sql) => restorePlaceholders(sql, statement)) })) };
         const data = { ...descriptor.data, rewrite: rewrite ? showRewrite(rewrite) : UNPRINTABLE_REWRITE };
+        const effectOn = template.effect && descriptor.data?.[template.effect.relation ?? 'table'];
         findings.push({
           ruleId: module.id,
           severity,
@@ -80,6 +81,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           layout: (descriptor.migration ?? current.migration).layout,
           section: descriptor.section ?? current.section,
           statementText: statement?.text,
+          ...(template.effect && effectOn !== undefined ? { effect: { kind: template.effect.kind, relation: String(effectOn) } } : {}),
           statementSpan: statement && !at ? statement.span : { start, end },
         });
       },
@@ -158,6 +160,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           transactionIds,
           lockTimeoutSet,
           isNew: (name) => newObjects.has(name),
+          isNewAndEmpty: (name) => newObjects.has(name) && !newObjects.has(`rows ${name}`),
           heldLocks,
         };
         current = { migration, section: half.section, statement };
@@ -178,7 +181,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
         lockTimeoutLocal = setting.local;
       }
       if (transactionId !== null) {
-        for (const lock of tableLocks(ast)) {
+        for (const lock of tableLocks(ast, catalog)) {
           if (blocksReadsOrWrites(lock.mode) && !heldLocks.has(lock.table)) heldLocks.set(lock.table, { mode: lock.mode, statement });
         }
       }
@@ -222,6 +225,10 @@ function lockTimeoutChange(ast: AstNode): { set: boolean; local: boolean } | nul
 
 function recordNewObjects(ast: AstNode, newObjects: Set<string>): void {
   const node = ast.CreateStmt ?? ast.CreateTableAsStmt?.into ?? null;
+  const filled = filledTable(ast);
+  // A new table filled from a query or a file holds rows of unknown number: scanning or rewriting
+  // it is no longer free (`rows <table>` marks it). A VALUES list's rows are in the file.
+  if (filled && (newObjects.has(filled) || ast.CreateTableAsStmt)) newObjects.add(`rows ${filled}`);
   if (ast.CreateStmt) newObjects.add(relationName(ast.CreateStmt.relation));
   else if (node?.rel) newObjects.add(relationName(node.rel));
   else if (ast.IndexStmt?.idxname) newObjects.add(`index ${ast.IndexStmt.idxname}`);
@@ -231,6 +238,14 @@ function recordNewObjects(ast: AstNode, newObjects: Set<string>): void {
   else if (ast.RenameStmt?.renameType === 'OBJECT_TABLE' && newObjects.has(relationName(ast.RenameStmt.relation))) {
     newObjects.add(ast.RenameStmt.newname);
   }
+}
+
+/** The table an INSERT ... SELECT, a COPY FROM or a CREATE TABLE AS (WITH DATA) fills with rows from elsewhere. */
+function filledTable(ast: AstNode): string | null {
+  if (ast.InsertStmt?.relation && ast.InsertStmt.selectStmt?.SelectStmt && !ast.InsertStmt.selectStmt.SelectStmt.valuesLists) return relationName(ast.InsertStmt.relation);
+  if (ast.CopyStmt?.is_from && ast.CopyStmt.relation) return relationName(ast.CopyStmt.relation);
+  if (ast.CreateTableAsStmt?.into?.rel && !ast.CreateTableAsStmt.into.skipData) return relationName(ast.CreateTableAsStmt.into.rel);
+  return null;
 }
 
 /** Messages name objects as the migration spells them, template placeholders included. */

@@ -116,6 +116,11 @@ export interface Rewrite {
   addTo?: 'down';
 }
 
+export interface FindingEffect {
+  kind: 'rewrite' | 'scan' | 'index-build' | 'index-rebuild';
+  relation: string;
+}
+
 export interface Finding {
   ruleId: string;
   severity: Severity;
@@ -130,6 +135,8 @@ export interface Finding {
   layout?: string;
   /** Text of the statement, for fingerprints that survive unrelated line moves. */
   statementText?: string;
+  /** What the finding says PostgreSQL does to which relation (its template's effect). */
+  effect?: FindingEffect;
   /** The whole statement, which suppression comments attach to. */
   statementSpan: Span;
 }
@@ -149,6 +156,7 @@ export interface Diagnostic {
   section?: Section;
   layout?: string;
   statementText?: string;
+  effect?: FindingEffect;
   /** The file text, for reporters that print a code frame. */
   source?: SourceFile;
 }

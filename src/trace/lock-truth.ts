@@ -25,8 +25,8 @@ CREATE MATERIALIZED VIEW mv AS SELECT 1 AS id;
 CREATE UNIQUE INDEX mv_id ON mv (id);
 `;
 
-/** Statements and the relation whose lock is read. */
-export const LOCK_GRID: { sql: string; relation: string }[] = [
+/** Statements and the relation whose lock is read (`other`: not the one the statement names first, so not in the table keyed by statement). */
+export const LOCK_GRID: { sql: string; relation: string; other?: true }[] = [
   ...[
     'ADD COLUMN d int',
     'ADD COLUMN d int DEFAULT 0',
@@ -84,6 +84,17 @@ export const LOCK_GRID: { sql: string; relation: string }[] = [
   { sql: 'REFRESH MATERIALIZED VIEW CONCURRENTLY mv', relation: 'mv' },
   { sql: 'LOCK TABLE t IN SHARE MODE', relation: 't' },
   { sql: 'DROP TABLE t CASCADE', relation: 't' },
+  // Locks on the other relations a statement touches: the referenced table of a foreign key, the
+  // parent of a new partition or child table, the partition being attached or detached.
+  { sql: 'ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (a) REFERENCES r (id)', relation: 'r', other: true },
+  { sql: 'CREATE TABLE c2 (id int, x int REFERENCES r (id))', relation: 'r', other: true },
+  { sql: 'CREATE TABLE p3 PARTITION OF p FOR VALUES FROM (20) TO (30)', relation: 'p', other: true },
+  { sql: 'CREATE TABLE c1 (id int) INHERITS (parent_t)', relation: 'parent_t', other: true },
+  { sql: 'ALTER TABLE p ATTACH PARTITION p2 FOR VALUES FROM (10) TO (20)', relation: 'p2', other: true },
+  { sql: 'ALTER TABLE p DETACH PARTITION p1', relation: 'p1', other: true },
+  { sql: 'DROP TABLE p1', relation: 'p', other: true },
+  { sql: 'CREATE INDEX p_k_idx ON p (k)', relation: 'p', other: true },
+  { sql: 'CREATE INDEX p_k_idx ON ONLY p (k)', relation: 'p', other: true },
 ];
 
 /** The strongest lock the statement holds on the relation until COMMIT (read as trace reads locks), or 'error: ...' when PostgreSQL refused it. */

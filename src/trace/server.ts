@@ -43,7 +43,7 @@ export interface ServerOptions {
 
 const firstLine = (error: unknown) => postgresError(error).message;
 
-async function connect(config: ClientConfig, what: string): Promise<Client> {
+export async function connect(config: ClientConfig, what: string): Promise<Client> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ ...config, connectionTimeoutMillis: TIMEOUTS.connectMs, application_name: 'migsafe' });
   // A connection the server ends (a terminated backend) is reported through the pending query.
@@ -57,8 +57,8 @@ async function connect(config: ClientConfig, what: string): Promise<Client> {
   return client;
 }
 
-export async function openServer(url: string, options: ServerOptions = {}): Promise<Database> {
-  const log = options.log ?? (() => undefined);
+/** A --database-url as pg's client config, and the host:port to name it by in messages. */
+export async function clientConfigOf(url: string): Promise<{ config: ClientConfig; where: string }> {
   const { parseIntoClientConfig } = await import('pg-connection-string');
   let config: ClientConfig;
   try {
@@ -66,7 +66,12 @@ export async function openServer(url: string, options: ServerOptions = {}): Prom
   } catch (error) {
     throw new ServerError(`--database-url is not a PostgreSQL connection URL: ${firstLine(error)}`);
   }
-  const where = config.host ? `${config.host}${config.port ? `:${config.port}` : ''}` : 'the server';
+  return { config, where: config.host ? `${config.host}${config.port ? `:${config.port}` : ''}` : 'the server' };
+}
+
+export async function openServer(url: string, options: ServerOptions = {}): Promise<Database> {
+  const log = options.log ?? (() => undefined);
+  const { config, where } = await clientConfigOf(url);
   const admin = await connect({ ...config, query_timeout: TIMEOUTS.adminStatementMs, statement_timeout: TIMEOUTS.adminStatementMs }, where);
   const name = `${THROWAWAY_PREFIX}${randomBytes(6).toString('hex')}`;
   let databaseCreated = false;

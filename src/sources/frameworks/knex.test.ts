@@ -1,5 +1,11 @@
 // knex's Migrator, run by its CLI against PostgreSQL: which halves run in a transaction, and
 // migsafe's model of the same files.
+import { createRequire } from 'node:module';
+import { fingerprintSync, loadModule } from 'libpg-query';
+import { describe, expect, it } from 'vitest';
+import { discover } from '../../discover/discover.js';
+import { readDirectory } from '../../engine/lint-directories.js';
+import { tempProject } from '../../../test/helpers.js';
 import { describeRunner, halfStatements, js, node, stamp, type RunnerDriver } from '../../../test/runner-harness.js';
 
 const driver: RunnerDriver = {
@@ -30,3 +36,26 @@ describeRunner('knex', driver, [
   { name: '--disable-transactions (in package.json scripts) runs migrations without one', migrations: [{ id: 'm1' }, { id: 'm2', optOut: true }], settings: { cliDisableTransactions: true }, observed: { 'm1:up': 'none', 'm2:up': 'none', 'm2:down': 'none' } },
   { name: '`config.transaction = true` wins over --disable-transactions', migrations: [{ id: 'm1', optIn: true }], settings: { cliDisableTransactions: true }, observed: { 'm1:up': 'wrapped', 'm1:down': 'wrapped' } },
 ]);
+
+// What knex's own schema compiler emits for a table callback, against the statements migsafe lowers
+// the same callback to: each knex statement must be among migsafe's, compared by libpg-query's
+// fingerprint (knex puts several ADD COLUMNs in one ALTER TABLE; migsafe one per column).
+describe("knex's schema compiler", () => {
+  it('a column with .references() gets its foreign key as a statement of its own, as knex compiles it', async () => {
+    await loadModule();
+    const callback = "(t) => { t.integer('team_id').references('id').inTable('teams').onDelete('CASCADE'); t.integer('owner_id').references('users.id'); t.index(['email'], 'users_email_index'); }";
+    const require = createRequire(import.meta.url);
+    const knex = require('knex')({ client: 'pg' });
+    // eslint-disable-next-line no-new-func
+    const compiled: string[] = knex.schema.alterTable('users', new Function(`return ${callback}`)()).toSQL().map((s: { sql: string }) => s.sql);
+    const dir = tempProject({ 'migrations/20240101000001_teams.js': `exports.up = async (knex) => {\n  await knex.schema.alterTable('users', ${callback});\n};\nexports.down = async () => {};\n` });
+    const directory = discover(['migrations'], { cwd: dir }).directories[0]!;
+    const [migration] = readDirectory(directory, { cwd: dir, contents: {} }, new Map());
+    const lowered = migration!.up.statements.map((s) => s.text);
+    const fingerprints = new Set(lowered.map((sql) => fingerprintSync(sql)));
+    const foreignKeys = compiled.filter((sql) => sql.includes('foreign key'));
+    expect(foreignKeys).toHaveLength(2);
+    for (const sql of compiled.filter((s) => !s.includes('add column'))) expect([sql, fingerprints.has(fingerprintSync(sql))]).toEqual([sql, true]);
+    expect(lowered.filter((sql) => /ADD COLUMN/i.test(sql))).toHaveLength(2);
+  });
+});

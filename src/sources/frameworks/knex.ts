@@ -34,7 +34,7 @@ const KNEX_TYPES: Record<string, (args: JsValue[]) => string> = {
   enum: () => 'text',
 };
 
-function knexColumn(chain: ReturnType<typeof callChain>['calls'], ctx: LowerContext): { definition: string; extra: string[]; alter: boolean; name: string } | null {
+function knexColumn(chain: ReturnType<typeof callChain>['calls'], ctx: LowerContext): { definition: string; extra: string[]; alter: boolean; name: string; references: string | null } | null {
   const [head, ...modifiers] = chain;
   if (!head) return null;
   const args = head.args.map((a) => ctx.ev.evaluate(a, ctx.scope));
@@ -92,8 +92,7 @@ function knexColumn(chain: ReturnType<typeof callChain>['calls'], ctx: LowerCont
         break;
     }
   }
-  if (references) parts.push(references);
-  return { definition: parts.join(' '), extra, alter, name };
+  return { definition: parts.join(' '), extra, alter, name, references };
 }
 
 const knexLowerer: FrameworkLowerer = {
@@ -252,6 +251,10 @@ function knexTableCall(calls: ReturnType<typeof callChain>['calls'], table: stri
         const [, name, col] = extra.split(':');
         after.push(`CREATE INDEX ${ident(name || `${table}_${col}_index`)} ON ${t} (${ident(col!)})`);
       }
+      // knex adds a column's foreign key as a statement of its own after the columns (seen in its
+      // compiler's output: \`add constraint "<table>_<column>_foreign" foreign key ...\`), so on an
+      // existing table it validates every row even for a new, all-NULL column.
+      if (column.references && !column.alter) after.push(`ALTER TABLE ${t} ADD CONSTRAINT ${ident(`${table}_${column.name}_foreign`)} FOREIGN KEY (${ident(column.name)}) ${column.references.trim()}`);
     }
   }
 }
