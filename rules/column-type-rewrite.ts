@@ -1,6 +1,7 @@
 import { formatType, typeRef } from '../src/engine/ast.js';
 import { collationOf } from '../src/engine/catalog.js';
 import { defineRule } from '../src/engine/rule.js';
+import { alterTable, copy, rewriteOf, validateConstraint } from '../src/engine/rewrite.js';
 import { existingTableCommands } from '../src/engine/rule-helpers.js';
 import { typeChangeVerdict } from '../src/engine/postgres-facts.js';
 
@@ -14,7 +15,13 @@ coercible to the new one, rewrites every row and rebuilds every index of the tab
 stop for the whole rewrite. Changes that skip the rewrite: varchar(n) to a larger varchar(m) or to
 text/unlimited varchar, numeric(p,s) to a larger precision at the same scale or to unconstrained
 numeric, cidr to inet. migsafe knows the old type from the earlier migrations it replays; when it
-does not, it says the change may rewrite.`,
+does not, it says the change may rewrite. What each change does is read from PostgreSQL itself, for
+992 pairs of types (src/engine/truth/type-changes.ts).
+
+Even without a rewrite the lock can last: some changes keep the table but rebuild the indexes on the
+column (citext to text, a new COLLATE, timestamp to timestamptz with the session TimeZone at UTC,
+which a migration can SET; in any other zone that change rewrites), and a CHECK constraint on the
+column is checked again on every row (observed: test/truth-effects.test.ts).`,
     safe: `Add a new column of the new type, write to both (trigger or application), backfill in batches, then
 switch reads and drop the old column:
 
@@ -29,10 +36,12 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
       invalid: [
         { before: ['CREATE TABLE orders (id bigint, amount integer);'], sql: 'ALTER TABLE orders ALTER COLUMN amount TYPE bigint;' },
         { sql: 'ALTER TABLE orders ALTER COLUMN amount TYPE bigint;' },
+        { before: ['CREATE TABLE users (id bigint, name varchar(100) CONSTRAINT users_name_check CHECK (name <> \'\'));'], sql: 'ALTER TABLE users ALTER COLUMN name TYPE varchar(200);' },
       ],
       valid: [
         { before: ['CREATE TABLE users (id bigint, name varchar(100));'], sql: 'ALTER TABLE users ALTER COLUMN name TYPE varchar(200);' },
         { before: ['CREATE TABLE users (id bigint, name varchar(100));'], sql: 'ALTER TABLE users ALTER COLUMN name TYPE text;' },
+        { before: ['CREATE TABLE events (id bigint, at timestamp);'], sql: "SET TimeZone = 'UTC';\nALTER TABLE events ALTER COLUMN at TYPE timestamptz;" },
       ],
     },
   },
@@ -46,6 +55,11 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
       message: 'Changing "{{table}}"."{{column}}" from {{from}} to {{to}} keeps the table but rebuilds the indexes on the column under an ACCESS EXCLUSIVE lock ({{reason}}).',
       effect: { kind: 'index-rebuild' },
       help: 'Build the index the new type needs concurrently first, or make the change in a low-traffic window with a lock_timeout; on a large index, prefer a new column backfilled in batches.',
+    },
+    checkScan: {
+      message: 'Changing "{{table}}"."{{column}}" from {{from}} to {{to}} keeps the table but checks {{constraints}} again on every row under an ACCESS EXCLUSIVE lock.',
+      effect: { kind: 'scan' },
+      help: 'Drop the CHECK, change the type and add the CHECK back NOT VALID in one step (no scan), then validate it in a separate migration (SHARE UPDATE EXCLUSIVE, no blocking):\n  {{rewrite}}',
     },
     mayRewrite: {
       message: 'Changing "{{table}}"."{{column}}" to {{to}} may rewrite the table and all its indexes under an ACCESS EXCLUSIVE lock: {{reason}}.',
@@ -62,7 +76,7 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
           if (!to) continue;
           const known = ctx.catalog.column(table, cmd.name);
           const from = known?.type ?? null;
-          let verdict = typeChangeVerdict(from, to, !!def.raw_default && !usesColumnAsIs(def.raw_default, cmd.name));
+          let verdict = typeChangeVerdict(from, to, !!def.raw_default && !usesColumnAsIs(def.raw_default, cmd.name), { pgVersion: ctx.pgVersion, timeZone: ctx.timeZone });
           // A new collation keeps the values but orders them differently: the table is kept and the
           // indexes on the column are rebuilt (observed, test/truth-effects.test.ts).
           const collation = collationOf(def);
@@ -76,7 +90,33 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
             context.report({ messageId: 'indexRebuild', data: { table, column: cmd.name, from: fromText, to: toText, reason: verdict.reason } });
             continue;
           }
-          if (!verdict.rewrites) continue;
+          if (!verdict.rewrites) {
+            // Without a rewrite PostgreSQL still checks the column's CHECK constraints again, reading
+            // every row under the ACCESS EXCLUSIVE lock (observed, test/truth-effects.test.ts).
+            // Those the same statement drops first are not checked.
+            const dropped = new Set((node.cmds ?? []).map((item: Record<string, any>) => item.AlterTableCmd).filter((c: Record<string, any>) => c?.subtype === 'AT_DropConstraint').map((c: Record<string, any>) => c.name));
+            const checks = [...(ctx.catalog.table(table)?.constraints.values() ?? [])].filter((c) => c.kind === 'check' && c.checkedColumns?.includes(cmd.name) && !dropped.has(c.name));
+            if (checks.length) {
+              const names = checks.map((c) => c.name);
+              const canRewrite = checks.every((c) => c.expression && !/^\S+_check_\d+$/.test(c.name));
+              context.report({
+                messageId: 'checkScan',
+                data: { table, column: cmd.name, from: fromText, to: toText, constraints: names.map((n) => `"${n}"`).join(', ') },
+                rewrite: canRewrite
+                  ? rewriteOf(
+                      {
+                        statements: [
+                          alterTable(node.relation, [...names.map((n) => ({ subtype: 'AT_DropConstraint', name: n, behavior: 'DROP_RESTRICT' })), copy(cmd)]),
+                          alterTable(node.relation, checks.map((c) => ({ subtype: 'AT_AddConstraint', def: { Constraint: { contype: 'CONSTR_CHECK', conname: c.name, raw_expr: copy(c.expression!), is_enforced: true, skip_validation: true } }, behavior: 'DROP_RESTRICT' }))),
+                        ],
+                      },
+                      { statements: names.map((n) => validateConstraint(node.relation, n)) },
+                    )
+                  : undefined,
+              });
+            }
+            continue;
+          }
           context.report({
             messageId: verdict.uncertain ? 'mayRewrite' : 'rewrite',
             data: { table, column: cmd.name, from: from ? formatType(from) : 'its current type', to: formatType(to), reason: verdict.reason },

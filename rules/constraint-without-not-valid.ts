@@ -35,7 +35,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
       invalid: [
         { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);' },
         { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);' },
-        { sql: "ALTER TABLE orders ADD COLUMN region_id bigint DEFAULT 1 REFERENCES regions (id);" },
+        { sql: 'ALTER TABLE orders ADD COLUMN owner_id int DEFAULT 1 REFERENCES users (id);' },
       ],
       valid: [
         // A new column without a default is NULL in every row: the foreign key validates nothing.

@@ -1,4 +1,4 @@
-import { qualifiedName, relationName } from '../src/engine/ast.js';
+import { qualifiedName, relationName, walk } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
 import { alterTable, copy, dropConstraint, rewriteOf } from '../src/engine/rewrite.js';
 import type { Rewrite } from '../src/engine/types.js';
@@ -20,7 +20,7 @@ interface Created {
   name: string;
   /** The table a column, index or constraint belongs to: dropping it drops them too. */
   table?: string;
-  /** An index's columns: dropping one of them drops the index too. */
+  /** An index's or a constraint's columns: dropping one of them drops it too. */
   columns?: string[];
   statement: Statement;
   /** The statement that drops it, built from the names as written (quoting and schema kept). */
@@ -131,7 +131,15 @@ function createdObjects(statements: Statement[]): Created[] {
         const cmd: AstNode = item.AlterTableCmd;
         const relation = ast.AlterTableStmt.relation;
         if (cmd?.subtype === 'AT_AddColumn') add('column', `${table}.${cmd.def.ColumnDef.colname}`, alterTable(relation, [{ subtype: 'AT_DropColumn', name: cmd.def.ColumnDef.colname, behavior: 'DROP_RESTRICT' }]), table);
-        if (cmd?.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.conname) add('constraint', `${table}.${cmd.def.Constraint.conname}`, dropConstraint(relation, cmd.def.Constraint.conname), table);
+        if (cmd?.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.conname) {
+          // Dropping a column the constraint is on drops the constraint too.
+          const constraint = cmd.def.Constraint;
+          const columns = [...(constraint.fk_attrs ?? []), ...(constraint.keys ?? [])].map((c: AstNode) => c.String?.sval).filter(Boolean);
+          walk(constraint.raw_expr, (type, value) => {
+            if (type === 'ColumnRef') columns.push(...(value.fields ?? []).map((f: AstNode) => f.String?.sval).filter(Boolean).slice(-1));
+          });
+          add('constraint', `${table}.${constraint.conname}`, dropConstraint(relation, constraint.conname), table, columns);
+        }
       }
     }
   }

@@ -49,7 +49,11 @@ function context(finding: Diagnostic): { before: string[]; statement: Statement 
   const { migrations, migration } = entry;
   const half = finding.section === 'down' ? migration.down! : migration.up;
   const offset = offsetOf(half.statements[0]?.file.text ?? '', finding.line, finding.column);
-  const index = half.statements.findIndex((s) => s.span.start <= offset && offset <= s.span.end && s.ast);
+  // Several statements can stand at one place (a DO block and the EXECUTE in it, a knex column and
+  // its foreign key): the finding's own text picks one.
+  const at = (s: Statement) => s.span.start <= offset && offset <= s.span.end && !!s.ast;
+  const exact = half.statements.findIndex((s) => at(s) && s.text === finding.statementText);
+  const index = exact >= 0 ? exact : half.statements.findIndex(at);
   if (index < 0) throw new Error(`no statement at ${finding.file}:${finding.line}:${finding.column}`);
   const sql = (statements: Statement[]) => statements.filter((s) => s.ast && !s.parseError).map((s) => s.text);
   const earlier = migrations.slice(0, migrations.indexOf(migration)).flatMap((m) => sql(m.up.statements));

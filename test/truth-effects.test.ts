@@ -103,6 +103,14 @@ const GRID: GridEntry[] = [
     'RENAME COLUMN b TO bb',
   ),
   { sql: 'ALTER TABLE t ALTER COLUMN a SET NOT NULL', before: PROVE_A_NOT_NULL },
+  // timestamp <-> timestamptz depends on the session TimeZone, which a migration can set.
+  { sql: 'ALTER TABLE t ALTER COLUMN ts TYPE timestamptz', before: ['CREATE INDEX t_ts_idx ON t (ts)'], earlier: ["SET TimeZone = 'UTC'"] },
+  { sql: 'ALTER TABLE t ALTER COLUMN ts TYPE timestamptz', before: ['CREATE INDEX t_ts_idx ON t (ts)'], earlier: ["SET TimeZone = 'America/New_York'"] },
+  { sql: 'ALTER TABLE t ALTER COLUMN ts TYPE timestamptz', earlier: ['SET TIME ZONE UTC'] },
+  { sql: 'ALTER TABLE t ALTER COLUMN tz TYPE timestamp', before: ['ALTER TABLE t ADD COLUMN tz timestamptz', 'CREATE INDEX t_tz_idx ON t (tz)'], earlier: ["SET TimeZone = 'Etc/UTC'"] },
+  // A CHECK on the column is checked again after the type change, even without a rewrite.
+  { sql: 'ALTER TABLE t ALTER COLUMN v TYPE varchar(20)', before: ['ALTER TABLE t ADD CONSTRAINT t_v_check CHECK (length(v) > 0)'] },
+  { sql: 'ALTER TABLE t ALTER COLUMN a TYPE bigint', before: ['ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0)'] },
   { sql: 'ALTER TABLE t ALTER COLUMN b TYPE text COLLATE "C"', before: ['ALTER TABLE t ALTER COLUMN b TYPE text COLLATE "C"'] },
   { sql: 'ALTER TABLE t ALTER COLUMN v TYPE varchar(20) COLLATE "C"', before: ['CREATE INDEX t_v_idx ON t (v)'] },
   { sql: 'ALTER TABLE t ALTER COLUMN v TYPE varchar(20)', before: ['CREATE INDEX t_v_idx ON t (v)', 'ALTER TABLE t ALTER COLUMN v TYPE varchar(10) COLLATE "C"'] },

@@ -1,7 +1,7 @@
 // A static model of the schema, built by replaying migrations in order without a database. Rules
 // ask it what existed before a statement: a column's type and nullability, whether a CHECK proving
 // NOT NULL was validated, which indexes and types exist.
-import { columnConstraints, qualifiedName, relationName, stringList, typeRef, type TypeRef } from './ast.js';
+import { columnConstraints, qualifiedName, relationName, stringList, typeRef, walk, type TypeRef } from './ast.js';
 import { dropTargets } from './postgres-facts.js';
 import type { AstNode } from './types.js';
 
@@ -22,6 +22,9 @@ export interface ConstraintInfo {
   provesNotNull?: string;
   /** For UNIQUE, PRIMARY KEY and EXCLUDE: the columns its index is on. */
   columns?: string[];
+  /** For CHECK: the columns its expression reads, and the expression. */
+  checkedColumns?: string[];
+  expression?: AstNode;
 }
 
 export interface TableInfo {
@@ -215,6 +218,15 @@ export class Catalog {
     const name = constraint.conname ?? `${table.name}_${kind}_${table.constraints.size}`;
     const info: ConstraintInfo = { name, kind, validated: !constraint.skip_validation };
     if (kind === 'unique' || kind === 'primary-key') info.columns = stringList(constraint.keys);
+    if (kind === 'check' && constraint.raw_expr) {
+      const read = new Set<string>();
+      walk(constraint.raw_expr, (type, value) => {
+        const last = stringList(value.fields).pop();
+        if (type === 'ColumnRef' && last) read.add(last);
+      });
+      info.checkedColumns = [...read];
+      info.expression = constraint.raw_expr;
+    }
     if (kind === 'exclude') info.columns = (constraint.exclusions ?? []).map((e: AstNode) => e.List?.items?.[0]?.IndexElem?.name).filter(Boolean);
     const nullTest = constraint.raw_expr?.NullTest;
     if (kind === 'check' && nullTest?.nulltesttype === 'IS_NOT_NULL') {

@@ -367,7 +367,11 @@ export interface TypeChangeVerdict {
  * no narrowing check skip the rewrite (and the index rebuild).
  * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
  */
-export function typeChangeVerdict(from: TypeRef | null, to: TypeRef, hasUsing: boolean): TypeChangeVerdict {
+/** Zones PostgreSQL finds at a fixed offset of zero, where timestamp and timestamptz share their bits. */
+const UTC_ZONES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'uct', 'etc/uct', 'zulu', 'etc/zulu', 'universal', 'etc/universal', 'greenwich', 'etc/greenwich', 'gmt0', 'etc/gmt0', 'gmt+0', 'gmt-0', 'etc/gmt+0', 'etc/gmt-0']);
+
+/** What a type change does; `session` gives the target version and the TimeZone the migration set, where known. */
+export function typeChangeVerdict(from: TypeRef | null, to: TypeRef, hasUsing: boolean, session?: { pgVersion: number; timeZone: string | null }): TypeChangeVerdict {
   if (!from) {
     return { rewrites: true, uncertain: true, reason: 'the column\'s current type is not known from earlier migrations' };
   }
@@ -375,9 +379,15 @@ export function typeChangeVerdict(from: TypeRef | null, to: TypeRef, hasUsing: b
   if (hasUsing && !(same && sameMods(from, to))) {
     return { rewrites: true, uncertain: false, reason: 'a USING expression is evaluated for every row' };
   }
-  if (from.name === 'timestamp' && to.name === 'timestamptz' && sameMods(from, to)) {
-    // Observed: rewritten in any other zone; in UTC the table is kept and its indexes rebuilt.
-    return { rewrites: true, uncertain: true, reason: 'timestamp to timestamptz skips the rewrite only when the session TimeZone is UTC (PostgreSQL 12+), and rebuilds the indexes on the column even then' };
+  if (((from.name === 'timestamp' && to.name === 'timestamptz') || (from.name === 'timestamptz' && to.name === 'timestamp')) && sameMods(from, to)) {
+    // Observed (test/truth-effects.test.ts): with the session TimeZone at UTC the table is kept and
+    // the indexes on the column are rebuilt (PostgreSQL 12+); in any other zone it is rewritten.
+    const change = `${from.name} to ${to.name}`;
+    if (session && session.pgVersion >= 12 && session.timeZone !== null && UTC_ZONES.has(session.timeZone.toLowerCase())) {
+      return { rewrites: false, rebuildsIndexes: true, uncertain: false, reason: `${change} with the session TimeZone at ${session.timeZone} keeps the values' bits, but rebuilds the indexes on the column` };
+    }
+    if (session?.timeZone) return { rewrites: true, uncertain: false, reason: `${change} converts every value in the session TimeZone ${session.timeZone}` };
+    return { rewrites: true, uncertain: true, reason: `${change} skips the rewrite only when the session TimeZone is UTC (PostgreSQL 12+; SET TimeZone = 'UTC' in the migration says so), and rebuilds the indexes on the column even then` };
   }
   // What PostgreSQL did for this very change, where the truth table has it (src/engine/truth/).
   const observed = hasUsing ? undefined : TYPE_CHANGES[`${formatType(from)} -> ${formatType(to)}`];

@@ -63,6 +63,8 @@ export interface StatementContext {
   /** The transaction each statement of the half runs in, by index. */
   transactionIds: (number | null)[];
   lockTimeoutSet: boolean;
+  /** The session TimeZone a SET earlier in this half gave (null: the server's, not known here). */
+  timeZone: string | null;
   /** True for a table (or `index name`, `type name`, `schema name`) created earlier in this same migration. */
   isNew(name: string): boolean;
   /**

@@ -132,6 +132,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
     const transactionIds = assignTransactions(half, topLevel);
     let lockTimeoutSet = options.lockTimeoutSetByRunner;
     let lockTimeoutLocal = false;
+    let timeZone: { value: string | null; local: boolean } = { value: null, local: false };
     let heldLocks = new Map<string, { mode: string; statement: Statement }>();
     let previousTransaction: number | null = null;
     half.statements.forEach((statement, index) => {
@@ -142,6 +143,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           lockTimeoutSet = options.lockTimeoutSetByRunner;
           lockTimeoutLocal = false;
         }
+        if (timeZone.local) timeZone = { value: null, local: false };
       }
       previousTransaction = transactionId;
       const ast = statement.ast;
@@ -159,6 +161,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           transactionId,
           transactionIds,
           lockTimeoutSet,
+          timeZone: timeZone.value,
           isNew: (name) => newObjects.has(name),
           isNewAndEmpty: (name) => newObjects.has(name) && !newObjects.has(`rows ${name}`),
           heldLocks,
@@ -175,6 +178,8 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
         current = null;
       }
       if (!ast || statement.origin === 'function-body') return;
+      const zone = ast.VariableSetStmt?.name === 'timezone' || ast.VariableSetStmt?.kind === 'VAR_RESET_ALL' ? ast.VariableSetStmt : null;
+      if (zone) timeZone = { value: zone.kind === 'VAR_SET_VALUE' ? constantString(zone.args?.[0]) : null, local: !!zone.is_local };
       const setting = lockTimeoutChange(ast);
       if (setting) {
         lockTimeoutSet = setting.set || options.lockTimeoutSetByRunner;

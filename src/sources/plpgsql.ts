@@ -58,7 +58,32 @@ function embeddedStatements(
   for (let i = 0; i < body.length; i++) if (body.charCodeAt(i) === 10) bodyLineStarts.push(i + 1);
 
   const found: Statement[] = [];
-  collectExecSql(tree, (query, lineno) => {
+  collectExecSql(tree, (query, lineno, dynamic) => {
+    if (dynamic) {
+      // EXECUTE runs the SQL a string expression gives. A string known from the text (a literal,
+      // literals joined with ||, format() or quote_ident() of literals) is the statement itself;
+      // one built from variables is invisible here, and said so in a DO block, which runs now.
+      const known = staticString(query);
+      if (known === null) {
+        if (origin !== 'do-block') return;
+        const at = locateIn(query, lineno);
+        found.push({
+          file: outer.file,
+          span: { start: at, end: Math.min(at + query.length, outer.span.end) },
+          text: `EXECUTE ${query}`,
+          ast: null,
+          kind: '',
+          origin,
+          locate: () => at,
+          unanalyzable: 'EXECUTE of SQL built at run time in a DO block',
+        });
+        return;
+      }
+      // Offsets inside the string are not the file's (quotes are doubled, format() fills it in): its statements stand at the EXECUTE's expression.
+      const at = locateIn(query, lineno);
+      pushStatements(known, () => at, { start: at, end: Math.min(at + query.length, outer.span.end) });
+      return;
+    }
     let queryIndex = -1;
     if (bodyIndex >= 0) {
       const lineStart = bodyLineStarts[Math.max(0, lineno - 1)] ?? 0;
@@ -68,6 +93,20 @@ function embeddedStatements(
     const base = bodyIndex >= 0 && queryIndex >= 0 ? bodyIndex + queryIndex : -1;
     const toFileOffset = (i: number) =>
       base < 0 ? outer.span.start : Math.min(outer.span.start + base + i, outer.span.end);
+    pushStatements(query, toFileOffset);
+  });
+  return found;
+
+  /** Where a query of the body stands in the file (the statement's start when it is not found verbatim). */
+  function locateIn(query: string, lineno: number): number {
+    if (bodyIndex < 0) return outer.span.start;
+    const lineStart = bodyLineStarts[Math.max(0, lineno - 1)] ?? 0;
+    let queryIndex = body.indexOf(query, lineStart);
+    if (queryIndex < 0) queryIndex = body.indexOf(query);
+    return queryIndex < 0 ? outer.span.start : Math.min(outer.span.start + bodyIndex + queryIndex, outer.span.end);
+  }
+
+  function pushStatements(query: string, toFileOffset: (i: number) => number, fixedSpan?: { start: number; end: number }): void {
     const sql = fillPlaceholders(query, options.placeholders ?? []);
     let stmts: AstNode[];
     try {
@@ -82,7 +121,7 @@ function embeddedStatements(
       // PL/pgSQL queries are ASCII in practice; offsets are treated as characters.
       found.push({
         file: outer.file,
-        span: { start: toFileOffset(start), end: toFileOffset(end) },
+        span: fixedSpan ?? { start: toFileOffset(start), end: toFileOffset(end) },
         text: sql.slice(start, end).trim(),
         ast,
         kind: Object.keys(ast)[0] ?? '',
@@ -90,11 +129,70 @@ function embeddedStatements(
         locate: (byteLocation) => toFileOffset(Math.max(0, byteLocation)),
       });
     }
-  });
-  return found;
+  }
 }
 
-function collectExecSql(node: unknown, visit: (query: string, lineno: number) => void): void {
+/**
+ * The value of a PL/pgSQL string expression when the text alone gives it: a literal, literals
+ * joined with ||, and format(), quote_ident(), quote_literal() of such; null otherwise.
+ * https://www.postgresql.org/docs/current/plpgsql-statements.html#PLPGSQL-STATEMENTS-EXECUTING-DYN
+ */
+export function staticString(expression: string): string | null {
+  let value: AstNode | undefined;
+  try {
+    value = (parseSync(`SELECT ${expression}`).stmts?.[0]?.stmt as AstNode | undefined)?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
+  } catch {
+    return null;
+  }
+  return evaluate(value);
+}
+
+function evaluate(node: AstNode | undefined): string | null {
+  if (!node) return null;
+  if (node.A_Const) return typeof node.A_Const.sval?.sval === 'string' ? node.A_Const.sval.sval : node.A_Const.ival ? String(node.A_Const.ival.ival ?? 0) : null;
+  if (node.TypeCast) return evaluate(node.TypeCast.arg);
+  if (node.A_Expr?.kind === 'AEXPR_OP' && node.A_Expr.name?.[0]?.String?.sval === '||') {
+    const left = evaluate(node.A_Expr.lexpr);
+    const right = evaluate(node.A_Expr.rexpr);
+    return left === null || right === null ? null : left + right;
+  }
+  if (node.FuncCall) {
+    const name = (node.FuncCall.funcname ?? []).map((n: AstNode) => n.String?.sval).pop();
+    const args = (node.FuncCall.args ?? []).map(evaluate);
+    if (args.some((a: string | null) => a === null)) return null;
+    if (name === 'quote_ident' && args.length === 1) return quoteIdent(args[0]);
+    if (name === 'quote_literal' && args.length === 1) return quoteLiteral(args[0]);
+    if (name === 'format' && args.length >= 1) return format(args[0], args.slice(1));
+  }
+  return null;
+}
+
+function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** format()'s %s, %I, %L and %% (positional %n$ too); null for what it does not know. */
+function format(template: string, args: string[]): string | null {
+  let next = 0;
+  let failed = false;
+  const out = template.replace(/%(?:(\d+)\$)?([sIL%])/g, (_, position: string | undefined, kind: string) => {
+    if (kind === '%') return '%';
+    const index = position ? Number(position) - 1 : next++;
+    const arg = args[index];
+    if (arg === undefined) {
+      failed = true;
+      return '';
+    }
+    return kind === 'I' ? quoteIdent(arg) : kind === 'L' ? quoteLiteral(arg) : arg;
+  });
+  return failed ? null : out;
+}
+
+function collectExecSql(node: unknown, visit: (query: string, lineno: number, dynamic?: boolean) => void): void {
   if (Array.isArray(node)) {
     for (const item of node) collectExecSql(item, visit);
     return;
@@ -105,6 +203,12 @@ function collectExecSql(node: unknown, visit: (query: string, lineno: number) =>
   if (exec) {
     const query = exec.sqlstmt?.PLpgSQL_expr?.query;
     if (typeof query === 'string') visit(query, exec.lineno ?? 1);
+    return;
+  }
+  const dynamic = record.PLpgSQL_stmt_dynexecute;
+  if (dynamic) {
+    const query = dynamic.query?.PLpgSQL_expr?.query;
+    if (typeof query === 'string') visit(query, dynamic.lineno ?? 1, true);
     return;
   }
   for (const value of Object.values(record)) collectExecSql(value, visit);
