@@ -98,7 +98,7 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
             const checks = [...(ctx.catalog.table(table)?.constraints.values() ?? [])].filter((c) => c.kind === 'check' && c.checkedColumns?.includes(cmd.name) && !dropped.has(c.name));
             if (checks.length) {
               const names = checks.map((c) => c.name);
-              const canRewrite = checks.every((c) => c.expression && !/^\S+_check_\d+$/.test(c.name));
+              const canRewrite = checks.every((c) => c.expression);
               context.report({
                 messageId: 'checkScan',
                 data: { table, column: cmd.name, from: fromText, to: toText, constraints: names.map((n) => `"${n}"`).join(', ') },

@@ -111,6 +111,8 @@ const GRID: GridEntry[] = [
   // A CHECK on the column is checked again after the type change, even without a rewrite.
   { sql: 'ALTER TABLE t ALTER COLUMN v TYPE varchar(20)', before: ['ALTER TABLE t ADD CONSTRAINT t_v_check CHECK (length(v) > 0)'] },
   { sql: 'ALTER TABLE t ALTER COLUMN a TYPE bigint', before: ['ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0)'] },
+  { sql: 'ALTER TABLE t ALTER COLUMN b TYPE text USING (b::text)', before: ["ALTER TABLE t ADD CHECK (b <> '')"] },
+  { sql: 'ALTER TABLE t ALTER COLUMN b TYPE text USING (b::text)', before: ["ALTER TABLE t ADD CHECK (b <> '')", 'ALTER TABLE t DROP CONSTRAINT t_b_check'] },
   { sql: 'ALTER TABLE t ALTER COLUMN b TYPE text COLLATE "C"', before: ['ALTER TABLE t ALTER COLUMN b TYPE text COLLATE "C"'] },
   { sql: 'ALTER TABLE t ALTER COLUMN v TYPE varchar(20) COLLATE "C"', before: ['CREATE INDEX t_v_idx ON t (v)'] },
   { sql: 'ALTER TABLE t ALTER COLUMN v TYPE varchar(20)', before: ['CREATE INDEX t_v_idx ON t (v)', 'ALTER TABLE t ALTER COLUMN v TYPE varchar(10) COLLATE "C"'] },

@@ -215,8 +215,7 @@ export class Catalog {
   private addConstraint(table: TableInfo, constraint: AstNode): void {
     const kind = constraintKind(constraint.contype);
     if (!kind) return;
-    const name = constraint.conname ?? `${table.name}_${kind}_${table.constraints.size}`;
-    const info: ConstraintInfo = { name, kind, validated: !constraint.skip_validation };
+    const info: ConstraintInfo = { name: '', kind, validated: !constraint.skip_validation };
     if (kind === 'unique' || kind === 'primary-key') info.columns = stringList(constraint.keys);
     if (kind === 'check' && constraint.raw_expr) {
       const read = new Set<string>();
@@ -233,7 +232,8 @@ export class Catalog {
       const fields = stringList(nullTest.arg?.ColumnRef?.fields);
       if (fields.length === 1) info.provesNotNull = fields[0];
     }
-    table.constraints.set(name, info);
+    info.name = constraint.conname ?? generatedConstraintName(table, kind, constraint, info.checkedColumns);
+    table.constraints.set(info.name, info);
     if (kind === 'primary-key') {
       for (const key of stringList(constraint.keys)) {
         const column = table.columns.get(key);
@@ -326,6 +326,33 @@ export class Catalog {
       else if (node.removeType === 'OBJECT_TYPE') this.enums.set(target, null);
       else if (node.removeType === 'OBJECT_DOMAIN') this.domains.set(target, null);
     }
+  }
+}
+
+/**
+ * The name PostgreSQL gives a constraint declared without one (ChooseConstraintName): <table>_pkey,
+ * <table>_<columns>_key / _fkey / _excl, <table>_<column>_check for a CHECK that reads one column and
+ * <table>_check otherwise; a number is appended while the name is taken; 63 bytes at most.
+ * https://www.postgresql.org/docs/current/ddl-constraints.html
+ */
+function generatedConstraintName(table: TableInfo, kind: ConstraintInfo['kind'], constraint: AstNode, checked: string[] | undefined): string {
+  const relname = table.name.split('.').pop()!;
+  const columns =
+    kind === 'foreign-key'
+      ? stringList(constraint.fk_attrs?.length ? constraint.fk_attrs : constraint.keys)
+      : kind === 'check'
+        ? checked?.length === 1
+          ? checked
+          : []
+        : kind === 'exclude'
+          ? (constraint.exclusions ?? []).map((e: AstNode) => e.List?.items?.[0]?.IndexElem?.name).filter(Boolean)
+          : stringList(constraint.keys);
+  const label = { 'primary-key': 'pkey', unique: 'key', 'foreign-key': 'fkey', check: 'check', exclude: 'excl', 'not-null': 'not_null' }[kind];
+  const base = kind === 'primary-key' ? relname : [relname, ...columns].join('_');
+  for (let n = 0; ; n++) {
+    const suffix = `_${label}${n ? n : ''}`;
+    const name = `${base.slice(0, 63 - suffix.length)}${suffix}`;
+    if (!table.constraints.has(name)) return name;
   }
 }
 

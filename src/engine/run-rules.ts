@@ -42,7 +42,7 @@ export interface EngineResult {
 export function runRules(migrations: Migration[], rules: RuleModule[], options: EngineOptions): EngineResult {
   const findings: Finding[] = [];
   const errors: string[] = [];
-  let current: { migration: Migration; section: 'up' | 'down'; statement?: Statement } | null = null;
+  let current: { migration: Migration; section: 'up' | 'down'; statement?: Statement; newObjects?: Set<string> } | null = null;
   const active: ActiveRule[] = [];
   for (const module of rules) {
     const severity = options.severities.get(module.id) ?? module.severity;
@@ -69,10 +69,14 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
         const rewrite = descriptor.rewrite && { ...descriptor.rewrite, migrations: descriptor.rewrite.migrations.map((m) => ({ ...m, statements: m.statements.map((sql) => restorePlaceholders(sql, statement)) })) };
         const data = { ...descriptor.data, rewrite: rewrite ? showRewrite(rewrite) : UNPRINTABLE_REWRITE };
         const effectOn = template.effect && descriptor.data?.[template.effect.relation ?? 'table'];
+        // A table this migration created and filled: its lock blocks no one else (it is not there for
+        // them before COMMIT), but the work grows with the rows copied in. Said, and a warning at most.
+        const onNewTable = effectOn !== undefined && current.newObjects?.has(String(effectOn));
+        const newTableNote = onNewTable ? ` "${effectOn}" was created in this migration: no one else waits for its lock, but the work grows with every row copied into it.` : '';
         findings.push({
           ruleId: module.id,
-          severity,
-          message: restorePlaceholders(fillTemplate(template.message, data), statement),
+          severity: onNewTable && severity === 'error' ? 'warning' : severity,
+          message: restorePlaceholders(fillTemplate(template.message, data) + newTableNote, statement),
           help: template.help ? restorePlaceholders(fillTemplate(template.help, data), statement) : undefined,
           ...(rewrite ? { rewrite } : {}),
           file,
@@ -166,7 +170,7 @@ export function runRules(migrations: Migration[], rules: RuleModule[], options: 
           isNewAndEmpty: (name) => newObjects.has(name) && !newObjects.has(`rows ${name}`),
           heldLocks,
         };
-        current = { migration, section: half.section, statement };
+        current = { migration, section: half.section, statement, newObjects };
         const kind = ast ? statement.kind : statement.unreadable !== undefined ? 'Unreadable' : statement.unanalyzable !== undefined ? 'Unanalyzable' : 'ParseError';
         for (const rule of active) {
           if (half.section === 'down' && rule.module.checksDown === false) continue;

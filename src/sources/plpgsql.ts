@@ -127,6 +127,8 @@ function embeddedStatements(
         kind: Object.keys(ast)[0] ?? '',
         origin,
         locate: (byteLocation) => toFileOffset(Math.max(0, byteLocation)),
+        // The body was filled like the statement around it: messages name objects as written.
+        ...(outer.placeholders ? { placeholders: outer.placeholders } : {}),
       });
     }
   }
