@@ -19,6 +19,13 @@ const MIGRATIONS = {
 
 const statsFile = (tables: Record<string, unknown>) => JSON.stringify({ migsafe: 'table-stats', version: 1, collectedAt: '2026-11-25T00:00:00Z', server: 'PostgreSQL 15', database: 'app', tables });
 
+/** `migsafe lint db/0002_change.sql --format json` in dir, its findings. */
+function cliFindings(dir: string, ...args: string[]) {
+  const run = runCli(['lint', 'db/0002_change.sql', '--format', 'json', ...args], { cwd: dir });
+  const out = JSON.parse(run.stdout) as { findings: { ruleId: string; line: number; severity: string; message: string }[] };
+  return out.findings.map((f) => ({ rule: f.ruleId, line: f.line, severity: f.severity, message: f.message }));
+}
+
 async function findings(files: Record<string, string>, extra: { stats?: string } = {}) {
   const dir = tempProject(files);
   const result = await lintWith({ paths: ['db/0002_change.sql'], cwd: dir, ...extra });
@@ -61,15 +68,14 @@ describe('table statistics in findings', () => {
       'stats/prod.json': statsFile({ orders: { rows: 5000 }, plans: { rows: 12 } }),
       'migsafe.config.json': JSON.stringify({ tables: { plans: { rows: 2_000_000 } }, smallTableRows: 1000 }),
     });
-    const run = runCli(['lint', 'db/0002_change.sql', '--stats', 'stats/prod.json', '--format', 'json'], { cwd: dir });
-    const out = JSON.parse(run.stdout) as { findings: { ruleId: string; line: number; severity: string; message: string }[] };
-    expect(out.findings.map((f) => [f.ruleId, f.line, f.severity])).toEqual([
+    const out = cliFindings(dir, '--stats', 'stats/prod.json');
+    expect(out.map((f) => [f.rule, f.line, f.severity])).toEqual([
       ['constraint-without-not-valid', 2, 'error'],
       ['set-not-null-scan', 3, 'error'],
       ['set-not-null-scan', 4, 'error'],
     ]);
-    expect(out.findings[0]!.message).toContain('"orders" holds ~5k rows by stats/prod.json and the config');
-    expect(out.findings[1]!.message).toContain('"plans" holds ~2M rows by stats/prod.json and the config');
+    expect(out[0]!.message).toContain('"orders" holds ~5k rows by stats/prod.json and the config');
+    expect(out[1]!.message).toContain('"plans" holds ~2M rows by stats/prod.json and the config');
   });
 
   it('a missing or malformed statistics file is a usage error: exit 2, one line', () => {
@@ -165,14 +171,13 @@ describe.skipIf(!server)('migsafe stats --database-url (a real server)', () => {
     const run = runCli(['stats', '--database-url', url.toString(), '-o', '.migsafe-stats.json'], { cwd: dir });
     expect(run.status).toBe(0);
     expect(run.stderr).toContain(`wrote the statistics of 4 tables of ${name} to .migsafe-stats.json`);
-    const lint = runCli(['lint', 'db/0002_change.sql', '--format', 'json'], { cwd: dir });
-    const out = JSON.parse(lint.stdout) as { findings: { ruleId: string; line: number; severity: string; message: string }[] };
-    expect(out.findings.map((f) => [f.ruleId, f.line, f.severity])).toEqual([
+    const out = cliFindings(dir);
+    expect(out.map((f) => [f.rule, f.line, f.severity])).toEqual([
       ['constraint-without-not-valid', 2, 'error'],
       ['set-not-null-scan', 3, 'info'],
       ['set-not-null-scan', 4, 'error'],
     ]);
-    expect(out.findings[0]!.message).toContain('"orders" holds ~20k rows');
+    expect(out[0]!.message).toContain('"orders" holds ~20k rows');
   });
 
   it('an unreachable server or a bad URL: exit 2 with one line', () => {

@@ -4,12 +4,11 @@
 // what PostgreSQL does now, and migsafe's claim (tableLocks) must name the same mode.
 import { loadModule, parseSync } from 'libpg-query';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Catalog } from '../src/engine/catalog.js';
-import type { AstNode } from '../src/engine/types.js';
-import { lockKey, strongestLock, tableLocks } from '../src/engine/postgres-facts.js';
+import { lockKey } from '../src/engine/postgres-facts.js';
 import { LOCKS_OBSERVED_ON, OBSERVED_LOCKS } from '../src/engine/truth/locks.js';
 import { openPglite, type Database } from '../src/trace/database.js';
-import { LOCK_GRID, LOCK_SETUP, observeLock } from '../src/trace/lock-truth.js';
+import { LOCK_GRID, observeLock } from '../src/trace/lock-truth.js';
+import { wrongLockClaims } from './truth-helpers.js';
 
 let db: Database;
 let version = '';
@@ -44,17 +43,7 @@ describe('lock levels on PostgreSQL', () => {
   });
 
   it("migsafe's claim names the lock PostgreSQL took, for every statement of the grid", () => {
-    // The schema the grid runs on, as migsafe replays it (a partition's parent, say).
-    const catalog = new Catalog();
-    for (const { stmt } of parseSync(LOCK_SETUP).stmts!) catalog.apply(stmt as AstNode);
-    const wrong: string[] = [];
-    for (const { sql, relation, mode } of observed) {
-      // A lock on an index is claimed as "index <name>".
-      const claims = tableLocks(astOf(sql), catalog).filter((l) => l.table === relation || l.table === `index ${relation}`);
-      const claimed = claims.length ? strongestLock(claims.map((l) => l.mode)) : 'none';
-      if (claimed !== mode) wrong.push(`${sql}: PostgreSQL ${mode}, migsafe ${claimed}`);
-    }
-    expect(wrong).toEqual([]);
+    expect(wrongLockClaims(observed, 'PostgreSQL')).toEqual([]);
   });
 
   it('the lock levels issue #13 found misremembered', () => {

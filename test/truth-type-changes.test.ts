@@ -1,33 +1,27 @@
 // ALTER COLUMN TYPE, checked against PostgreSQL itself (PGlite): the checked-in truth table
 // (src/engine/truth/type-changes.ts, `npm run truth`) must equal what PostgreSQL does now for every
 // pair of the grid, and migsafe's verdict must say what PostgreSQL did.
-import { loadModule, parseSync } from 'libpg-query';
+import { loadModule } from 'libpg-query';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatType, typeRef } from '../src/engine/ast.js';
+import { formatType } from '../src/engine/ast.js';
 import { typeChangeVerdict } from '../src/engine/postgres-facts.js';
 import { OBSERVED_ON, TYPE_CHANGES } from '../src/engine/truth/type-changes.js';
 import { openPglite, type Database } from '../src/trace/database.js';
-import { changeKey, observeTypeChange, prepareTruthDatabase, TYPE_GRID, type TypeChangeOutcome } from '../src/trace/type-change-truth.js';
+import { changeKey, observeTypeChange, prepareTruthDatabase, type TypeChangeOutcome } from '../src/trace/type-change-truth.js';
+import { observeTypeGrid, typeOf } from './truth-helpers.js';
 import { lintWith, tempProject } from './helpers.js';
 
 let db: Database;
 let version = '';
 const observed = new Map<string, { from: string; to: string; outcome: TypeChangeOutcome }>();
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const typeOf = (sql: string) => typeRef((parseSync(`CREATE TABLE x (c ${sql})`).stmts![0]!.stmt as any).CreateStmt.tableElts[0].ColumnDef.typeName)!;
 
 beforeAll(async () => {
   await loadModule();
   db = await openPglite();
   await prepareTruthDatabase(db);
   version = (await db.query<{ server_version: string }>('SHOW server_version'))[0]!.server_version;
-  let i = 0;
-  for (const from of TYPE_GRID) {
-    for (const to of TYPE_GRID) {
-      if (from !== to) observed.set(changeKey(formatType(typeOf(from)), formatType(typeOf(to))), { from, to, outcome: await observeTypeChange(db, from, to, i++) });
-    }
-  }
+  for (const [key, value] of await observeTypeGrid(db)) observed.set(key, value);
 }, 180_000);
 
 afterAll(async () => {
