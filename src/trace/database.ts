@@ -42,10 +42,14 @@ DROP SCHEMA public CASCADE;
 CREATE SCHEMA public;
 `;
 
-export async function openPglite(): Promise<Database> {
+/**
+ * An embedded PostgreSQL. `module` names another PGlite package for another PostgreSQL version (the
+ * truth tests run theirs on each version PGlite offers: test/truth-versions.test.ts).
+ */
+export async function openPglite(module = '@electric-sql/pglite'): Promise<Database> {
   // Loaded on demand: lint never pays for PostgreSQL's start-up.
-  const { PGlite } = await import('@electric-sql/pglite');
-  const extensions = await loadContribExtensions();
+  const { PGlite } = (await import(module)) as typeof import('@electric-sql/pglite');
+  const extensions = await loadContribExtensions(module);
   const db = await PGlite.create({ extensions: extensions as Extensions });
   const version = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '';
   return {
@@ -58,6 +62,9 @@ export async function openPglite(): Promise<Database> {
       await db.exec('ROLLBACK').catch(() => undefined);
       await db.exec(RESET_SQL);
       await db.exec('RESET ALL');
+      // PGlite's PostgreSQL 16 build keeps the dropped public schema in its search path until the
+      // path is set again: new tables would land in pg_catalog.
+      await db.exec(`SET search_path = "$user", public`);
     },
     close: () => db.close(),
     onServer: false,
@@ -69,11 +76,11 @@ export async function openPglite(): Promise<Database> {
 // reported as skipped where a migration needs them.
 const CONTRIB = ['uuid_ossp', 'pgcrypto', 'citext', 'hstore', 'pg_trgm', 'btree_gin', 'btree_gist', 'ltree', 'fuzzystrmatch', 'unaccent', 'intarray', 'cube', 'earthdistance', 'tablefunc'];
 
-async function loadContribExtensions(): Promise<Record<string, unknown>> {
+async function loadContribExtensions(pglite: string): Promise<Record<string, unknown>> {
   const extensions: Record<string, unknown> = {};
   for (const name of CONTRIB) {
     try {
-      const module = await import(`@electric-sql/pglite/contrib/${name}`);
+      const module = await import(`${pglite}/contrib/${name}`);
       extensions[name] = module[name];
     } catch {
       // not in this PGlite build
