@@ -83,6 +83,20 @@ export class Catalog {
     return [...(this.table(table)?.constraints.values() ?? [])].some((c) => c.columns?.includes(column));
   }
 
+  /** The tables with a column of this type (a domain or an enum), as the migrations left them. */
+  tablesWithType(type: string): string[] {
+    const tables = new Map<string, TableInfo>();
+    const collect = (catalog: Catalog) => {
+      if (catalog.parent) collect(catalog.parent);
+      for (const [name, table] of catalog.tables) {
+        if (table) tables.set(name, table);
+        else tables.delete(name);
+      }
+    };
+    collect(this);
+    return [...tables].filter(([, table]) => [...table.columns.values()].some((c) => c.type?.name === type)).map(([name]) => name);
+  }
+
   /** The table an index is on. */
   indexTable(index: string): string | undefined {
     return this.index(index)?.table;

@@ -55,6 +55,9 @@ export function tableLocks(ast: AstNode, catalog?: Catalog): TableLock[] {
     case 'AlterTableStmt': {
       const commands: AstNode[] = (node.cmds ?? []).map((item: AstNode) => item.AlterTableCmd);
       if (node.objtype === 'OBJECT_INDEX') {
+        // ALTER INDEX parent ATTACH PARTITION child locks the child index ACCESS EXCLUSIVE (observed).
+        const attached = commands.find((cmd) => cmd.subtype === 'AT_AttachPartition')?.def?.PartitionCmd?.name;
+        if (attached) return [{ table: `index ${relationName(attached)}`, mode: 'ACCESS EXCLUSIVE' }];
         // ALTER INDEX ... SET (...) and the like: the lock is on the index (observed where the grid has it).
         return commands.length ? [{ table: `index ${relationName(node.relation)}`, mode: strongestLock(commands.map(alterIndexCmdLock)) }] : [];
       }
@@ -76,6 +79,15 @@ export function tableLocks(ast: AstNode, catalog?: Catalog): TableLock[] {
         }
       }
       return [{ table: relationName(node.relation), mode: strongestLock(commands.map(alterTableCmdLock), 'SHARE UPDATE EXCLUSIVE') }, ...locks];
+    }
+    case 'AlterDomainStmt': {
+      // A constraint that checks existing values (ADD CHECK without NOT VALID, SET NOT NULL) locks
+      // every table using the domain SHARE while it checks them (observed: src/trace/lock-truth.ts).
+      // Subtypes: C add constraint, O SET NOT NULL, V VALIDATE CONSTRAINT (PostgreSQL's AlterDomainStmt).
+      const checks = (node.subtype === 'C' && !node.def?.Constraint?.skip_validation) || node.subtype === 'O' || node.subtype === 'V';
+      if (!checks || !catalog) return [];
+      const domain = (node.typeName ?? []).map((n: AstNode) => n.String?.sval).filter(Boolean).join('.');
+      return catalog.tablesWithType(domain).map((table) => ({ table, mode: 'SHARE' as const }));
     }
     case 'IndexStmt':
       return node.concurrent ? [] : [{ table: relationName(node.relation), mode: 'SHARE' }];

@@ -23,6 +23,14 @@ CREATE TABLE p2 (id int, k int);
 CREATE TABLE parent_t (id int);
 CREATE MATERIALIZED VIEW mv AS SELECT 1 AS id;
 CREATE UNIQUE INDEX mv_id ON mv (id);
+CREATE DOMAIN positive AS int;
+CREATE TABLE d (id int, v positive);
+CREATE TYPE mood AS ENUM ('ok');
+CREATE TABLE e (id int, m mood);
+CREATE TABLE pi (id int, k int) PARTITION BY RANGE (k);
+CREATE TABLE pi1 PARTITION OF pi FOR VALUES FROM (0) TO (10);
+CREATE INDEX pi1_k_idx ON pi1 (k);
+CREATE INDEX pi_k_idx ON ONLY pi (k);
 `;
 
 /** Statements and the relation whose lock is read (`other`: not the one the statement names first, so not in the table keyed by statement). */
@@ -95,6 +103,21 @@ export const LOCK_GRID: { sql: string; relation: string; other?: true }[] = [
   { sql: 'DROP TABLE p1', relation: 'p', other: true },
   { sql: 'CREATE INDEX p_k_idx ON p (k)', relation: 'p', other: true },
   { sql: 'CREATE INDEX p_k_idx ON ONLY p (k)', relation: 'p', other: true },
+  // More ALTER TABLE, ALTER INDEX, ALTER DOMAIN and ALTER TYPE forms.
+  ...[
+    'SET TABLESPACE pg_default',
+    'SET ACCESS METHOD heap',
+    'ALTER CONSTRAINT t_c_fk DEFERRABLE',
+    'ALTER COLUMN c SET DEFAULT 1',
+    'ALTER COLUMN b SET STATISTICS -1',
+    'DISABLE ROW LEVEL SECURITY',
+  ].map((sub) => ({ sql: `ALTER TABLE t ${sub}`, relation: 't' })),
+  { sql: 'ALTER INDEX pi_k_idx ATTACH PARTITION pi1_k_idx', relation: 'pi1_k_idx', other: true },
+  { sql: 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0)', relation: 'd', other: true },
+  { sql: 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0) NOT VALID', relation: 'd', other: true },
+  { sql: 'ALTER DOMAIN positive SET NOT NULL', relation: 'd', other: true },
+  { sql: "ALTER TYPE mood ADD VALUE 'sad'", relation: 'e', other: true },
+  { sql: "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'", relation: 'e', other: true },
 ];
 
 /** The strongest lock the statement holds on the relation until COMMIT (read as trace reads locks), or 'error: ...' when PostgreSQL refused it. */

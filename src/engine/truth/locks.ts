@@ -44,4 +44,8 @@ export const OBSERVED_LOCKS: Record<string, LockMode | 'none'> = {
   "AlterTable:AT_DetachPartition": 'ACCESS EXCLUSIVE',
   "Rename:OBJECT_INDEX": 'SHARE UPDATE EXCLUSIVE',
   "AlterIndex:AT_SetRelOptions": 'SHARE UPDATE EXCLUSIVE',
+  "AlterTable:AT_SetTableSpace": 'ACCESS EXCLUSIVE',
+  "AlterTable:AT_SetAccessMethod": 'ACCESS EXCLUSIVE',
+  "AlterTable:AT_AlterConstraint": 'ACCESS EXCLUSIVE',
+  "AlterTable:AT_DisableRowSecurity": 'ACCESS EXCLUSIVE',
 };
