@@ -76,7 +76,16 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
           if (!to) continue;
           const known = ctx.catalog.column(table, cmd.name);
           const from = known?.type ?? null;
-          let verdict = typeChangeVerdict(from, to, !!def.raw_default && !usesColumnAsIs(def.raw_default, cmd.name), { pgVersion: ctx.pgVersion, timeZone: ctx.timeZone });
+          // A domain is its base type underneath (observed: test/truth-effects.test.ts): to or from
+          // one without checks is the change of its base type; to one that checks values (CHECK,
+          // NOT NULL), every row is rewritten through the check.
+          const fromDomain = from ? ctx.catalog.domain(from.name) : undefined;
+          const toDomain = ctx.catalog.domain(to.name);
+          const hasUsing = !!def.raw_default && !usesColumnAsIs(def.raw_default, cmd.name);
+          let verdict =
+            toDomain && (toDomain.check || toDomain.notNull) && !(from && from.name === to.name)
+              ? { rewrites: true, uncertain: false, reason: `domain ${to.name} checks every value, so every row is rewritten` }
+              : typeChangeVerdict(fromDomain ? fromDomain.base : from, toDomain?.base ?? to, hasUsing, { pgVersion: ctx.pgVersion, timeZone: ctx.timeZone });
           // A new collation keeps the values but orders them differently: the table is kept and the
           // indexes on the column are rebuilt (observed, test/truth-effects.test.ts).
           const collation = collationOf(def);

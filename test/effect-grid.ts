@@ -101,6 +101,11 @@ export const GRID: GridEntry[] = [
   { sql: 'ALTER TABLE t ALTER COLUMN ts TYPE timestamptz', before: ['CREATE INDEX t_ts_idx ON t (ts)'], earlier: ["SET TimeZone = 'America/New_York'"] },
   { sql: 'ALTER TABLE t ALTER COLUMN ts TYPE timestamptz', earlier: ['SET TIME ZONE UTC'] },
   { sql: 'ALTER TABLE t ALTER COLUMN tz TYPE timestamp', before: ['ALTER TABLE t ADD COLUMN tz timestamptz', 'CREATE INDEX t_tz_idx ON t (tz)'], earlier: ["SET TimeZone = 'Etc/UTC'"] },
+  // To and from domains: a domain over the same type with a CHECK, and one without.
+  { sql: 'ALTER TABLE t ALTER COLUMN a TYPE positive' },
+  { sql: 'ALTER TABLE t ALTER COLUMN b TYPE label' },
+  { sql: 'ALTER TABLE t ALTER COLUMN pd TYPE int', before: ['ALTER TABLE t ADD COLUMN pd positive DEFAULT 1', 'CREATE INDEX t_pd_idx ON t (pd)'] },
+  { sql: 'ALTER TABLE t ALTER COLUMN lb TYPE text', before: ['ALTER TABLE t ADD COLUMN lb label', 'CREATE INDEX t_lb_idx ON t (lb)'] },
   // A CHECK on the column is checked again after the type change, even without a rewrite.
   { sql: 'ALTER TABLE t ALTER COLUMN v TYPE varchar(20)', before: ['ALTER TABLE t ADD CONSTRAINT t_v_check CHECK (length(v) > 0)'] },
   { sql: 'ALTER TABLE t ALTER COLUMN a TYPE bigint', before: ['ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0)'] },

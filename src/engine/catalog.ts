@@ -47,7 +47,7 @@ export class Catalog {
   /** Enum type name → labels. */
   private readonly enums = new Map<string, string[] | null>();
   /** Domain → whether it has a CHECK constraint (null: dropped). */
-  private readonly domains = new Map<string, boolean | null>();
+  private readonly domains = new Map<string, { check: boolean; notNull: boolean; base: TypeRef | null } | null>();
 
   constructor(private readonly parent: Catalog | null = null) {}
 
@@ -125,9 +125,14 @@ export class Catalog {
 
   /** Whether a domain known from the migrations has a CHECK constraint (undefined: not a known domain). */
   domainHasCheck(type: string): boolean | undefined {
+    return this.domain(type)?.check;
+  }
+
+  /** A domain known from the migrations: its base type, and whether values are checked (CHECK or NOT NULL). */
+  domain(type: string): { check: boolean; notNull: boolean; base: TypeRef | null } | undefined {
     const own = this.domains.get(type);
     if (own !== undefined) return own ?? undefined;
-    return this.parent?.domainHasCheck(type);
+    return this.parent?.domain(type);
   }
 
   enumLabels(type: string): string[] | undefined {
@@ -180,10 +185,17 @@ export class Catalog {
         }
         break;
       case 'CreateDomainStmt':
-        this.domains.set(qualifiedName(node.domainname), (node.constraints ?? []).some((c: AstNode) => c.Constraint?.contype === 'CONSTR_CHECK'));
+        this.domains.set(qualifiedName(node.domainname), {
+          check: (node.constraints ?? []).some((c: AstNode) => c.Constraint?.contype === 'CONSTR_CHECK'),
+          notNull: (node.constraints ?? []).some((c: AstNode) => c.Constraint?.contype === 'CONSTR_NOTNULL'),
+          base: typeRef(node.typeName),
+        });
         break;
       case 'AlterDomainStmt':
-        if (node.subtype === 'C' && node.def?.Constraint?.contype === 'CONSTR_CHECK') this.domains.set(qualifiedName(node.typeName), true);
+        if (node.subtype === 'C' && node.def?.Constraint?.contype === 'CONSTR_CHECK') {
+          const known = this.domain(qualifiedName(node.typeName));
+          this.domains.set(qualifiedName(node.typeName), { base: known?.base ?? null, notNull: known?.notNull ?? false, check: true });
+        }
         break;
       case 'CreateEnumStmt':
         this.enums.set(qualifiedName(node.typeName), stringList(node.vals));
