@@ -2,7 +2,7 @@
 // the directories whose inputs changed linted again (a migration, a side file, runner config
 // outside the directory, the config, the target version). A corrupt or foreign cache is ignored and
 // rewritten; a cache that cannot be written is skipped.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,14 +31,15 @@ describe('the CLI with --cache', () => {
   it('keeps the cache in node_modules/.cache/migsafe in a Node project, else in the user cache folder', () => {
     const node = tempProject({ 'node_modules/.keep': '', 'db/migrations/0001_a.up.sql': 'CREATE INDEX i ON users (email);\n' });
     runCli(['lint', 'db/migrations', '--cache'], { cwd: node });
-    expect(readdirSync(path.join(node, 'node_modules/.cache/migsafe')).length).toBe(1);
+    // One directory's entry, and the whole run's record with its output.
+    expect(readdirSync(path.join(node, 'node_modules/.cache/migsafe')).filter((f) => !f.startsWith('run-')).length).toBe(1);
     const other = tempProject({ 'db/migrations/0001_a.up.sql': 'CREATE INDEX i ON users (email);\n' });
     const home = mkdtempSync(path.join(tmpdir(), 'migsafe-xdg-'));
     const run = spawnSync(process.execPath, [path.join(repoRoot, 'bin/migsafe.js'), 'lint', 'db/migrations', '--cache'], { cwd: other, env: { ...process.env, XDG_CACHE_HOME: home }, encoding: 'utf8' });
     expect(run.status).toBe(1);
     expect(readdirSync(other)).toEqual(['db']);
     const [folder] = readdirSync(path.join(home, 'migsafe'));
-    expect(readdirSync(path.join(home, 'migsafe', folder!)).length).toBe(1);
+    expect(readdirSync(path.join(home, 'migsafe', folder!)).filter((f) => !f.startsWith('run-')).length).toBe(1);
   });
 
   it('says so, and exits 2, when --cache-location is a file', () => {
@@ -145,5 +146,98 @@ describe('what the cache reuses and what it lints again', () => {
     expect(result.errors).toEqual([]);
     expect(result.cache).toEqual({ hits: 0, misses: 2 });
     expect(ids(result)).toContain('a/0002_index.up.sql:1:require-concurrent-index');
+  });
+});
+
+// The whole-run cache (src/engine/run-cache.ts): a command whose every input is as it was prints the
+// last output without linting; a replay leaves its record as it was, a run writes it again, which is
+// what these tests read. Files are dated ten seconds back first: a file modified less than two
+// seconds before a recorded run is never trusted by its time.
+describe('the whole-run cache', () => {
+  const age = (dir: string) => {
+    const past = new Date(Date.now() - 10_000);
+    const visit = (p: string) => {
+      if (statSync(p).isDirectory()) for (const name of readdirSync(p)) visit(path.join(p, name));
+      utimesSync(p, past, past);
+    };
+    visit(dir);
+  };
+  const setup = () => {
+    const cwd = tempProject({
+      'db/0001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+      'db/0002_index.up.sql': 'CREATE INDEX users_email_idx ON users (email);\n',
+    });
+    age(cwd);
+    return { cwd, cache: cacheDir() };
+  };
+  const lintCached = (cwd: string, cache: string, ...args: string[]) => runCli(['lint', 'db', '--format', 'json', '--cache', '--cache-location', cache, ...args], { cwd });
+  const record = (cache: string) => {
+    const file = readdirSync(cache).find((f) => f.startsWith('run-') && f.endsWith('.json'));
+    return file ? readFileSync(path.join(cache, file), 'utf8') : null;
+  };
+  const rules = (run: { stdout: string }) => (JSON.parse(run.stdout) as { findings: { file: string; ruleId: string }[] }).findings.map((f) => `${f.file}:${f.ruleId}`);
+
+  it('replays the same output and exit code while nothing changed', () => {
+    const { cwd, cache } = setup();
+    const first = lintCached(cwd, cache);
+    const recorded = record(cache);
+    expect(recorded).not.toBeNull();
+    const second = lintCached(cwd, cache);
+    expect(record(cache)).toBe(recorded);
+    expect(second.stdout).toBe(first.stdout);
+    expect(second.status).toBe(first.status);
+    expect(rules(second)).toContain('db/0002_index.up.sql:require-concurrent-index');
+  });
+
+  it('lints again when a migration changes, one is added, the config changes, or the record is damaged', () => {
+    const { cwd, cache } = setup();
+    lintCached(cwd, cache);
+    const changes: [string, () => void, (run: { stdout: string }) => void][] = [
+      ['a migration edited', () => writeFileSync(path.join(cwd, 'db/0002_index.up.sql'), 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n'), (run) => expect(rules(run)).not.toContain('db/0002_index.up.sql:require-concurrent-index')],
+      ['a migration added', () => writeFileSync(path.join(cwd, 'db/0003_drop.up.sql'), 'DROP TABLE users;\n'), (run) => expect(rules(run)).toContain('db/0003_drop.up.sql:drop-table')],
+      ['a config added', () => writeFileSync(path.join(cwd, 'migsafe.config.json'), JSON.stringify({ rules: { 'drop-table': 'off' } })), (run) => expect(rules(run)).not.toContain('db/0003_drop.up.sql:drop-table')],
+      ['a folder for a migration added', () => mkdirSync(path.join(cwd, 'db/sub')), () => undefined],
+      ['the record damaged', () => writeFileSync(path.join(cache, readdirSync(cache).find((f) => f.startsWith('run-') && f.endsWith('.json'))!), '{"format": 1, "files": 3}'), () => undefined],
+      ['its output removed', () => rmSync(path.join(cache, readdirSync(cache).find((f) => f.endsWith('.out'))!)), () => undefined],
+    ];
+    for (const [what, change, check] of changes) {
+      const before = record(cache);
+      change();
+      const run = lintCached(cwd, cache);
+      expect([what, run.stderr]).toEqual([what, '']);
+      expect([what, record(cache) !== before]).toEqual([what, true]);
+      check(run);
+      age(cwd);
+      // The run just made is the new record: replayed next time.
+      lintCached(cwd, cache);
+      const settled = record(cache);
+      const replayed = lintCached(cwd, cache);
+      expect([what, replayed.stdout === run.stdout, replayed.status === run.status, record(cache) === settled]).toEqual([what, true, true, true]);
+    }
+  });
+
+  it('trusts no time within two seconds of the recorded run: an edit in the same tick is linted', () => {
+    const { cwd, cache } = setup();
+    const file = path.join(cwd, 'db/0002_index.up.sql');
+    writeFileSync(file, 'CREATE INDEX users_email_idx ON users (email);\n');
+    const { mtime } = statSync(file);
+    lintCached(cwd, cache);
+    // Same size, and the very time the recorded run saw: only the content differs.
+    writeFileSync(file, 'CREATE INDEX users_email_idy ON users (email);\n');
+    utimesSync(file, mtime, mtime);
+    const run = lintCached(cwd, cache);
+    // The safe rewrite names the index as the migration now does.
+    expect(JSON.stringify(JSON.parse(run.stdout).findings)).toContain('users_email_idy');
+  });
+
+  it('is not used for --staged, standard input, --output or a different command', () => {
+    const { cwd, cache } = setup();
+    lintCached(cwd, cache);
+    const recorded = readdirSync(cache).filter((f) => f.startsWith('run-')).sort();
+    runCli(['lint', 'db', '--format', 'json', '--cache', '--cache-location', cache, '-o', path.join(cwd, 'out.json')], { cwd });
+    runCli(['lint', '--stdin', '--stdin-filename', 'db/0003.up.sql', '--cache', '--cache-location', cache], { cwd, input: 'SELECT 1;\n' });
+    expect(readdirSync(cache).filter((f) => f.startsWith('run-')).sort()).toEqual(recorded);
+    lintCached(cwd, cache, '--rule', 'require-concurrent-index=off');
+    expect(readdirSync(cache).filter((f) => f.startsWith('run-')).length).toBe(recorded.length * 2);
   });
 });

@@ -7,11 +7,13 @@ import pc from 'picocolors';
 import { UsageError } from '../discover/discover.js';
 import { committedUnchanged } from '../discover/git.js';
 import { ConfigError } from '../engine/config.js';
-import { applyBaseline, makeBaseline, readBaseline, writeBaseline } from '../engine/baseline.js';
 import { defaultCacheLocation, usableLocation } from '../engine/cache.js';
-import { lint, type LintResult } from '../engine/lint.js';
-import { ruleMarkdown } from '../engine/rule-docs.js';
-import { loadRules } from '../engine/rules-registry.js';
+import { recordRun, replayRun, runRecordFile } from '../engine/run-cache.js';
+// The engine (parser, rules, sources) is loaded when a command needs it: a replayed run
+// (src/engine/run-cache.ts) and --help never do.
+import type { LintResult } from '../engine/lint.js';
+const lint: typeof import('../engine/lint.js')['lint'] = async (request) => (await import('../engine/lint.js')).lint(request);
+const loadRules = async () => (await import('../engine/rules-registry.js')).loadRules();
 import type { Severity } from '../engine/types.js';
 import { reporters } from '../report/index.js';
 
@@ -74,7 +76,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--cache-location <dir>', 'the cache folder (default: node_modules/.cache/migsafe)')
     .option('--stats <file>', 'table statistics written by `migsafe stats` (default: the config\'s "stats", or .migsafe-stats.json if present)')
     .action(async (paths: string[], options: LintOptions) => {
-      exitCode = await runLint(paths, options, io);
+      exitCode = await runLint(paths, options, io, argv);
     });
 
   const observed = (name: 'trace' | 'verify', description: string) => {
@@ -126,6 +128,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       const result = await lint({ paths, configPath: options.config, pgVersion: options.pgVersion, rules: ruleSettings(options.rule), changedSince: options.changedSince, staged: options.staged });
       if (result.errors.length) throw new Error(result.errors[0]!.split('\n')[0]);
       const output = options.output ?? (result.configBaseline ? path.relative(process.cwd(), result.configBaseline) : 'migsafe-baseline.json');
+      const { makeBaseline, writeBaseline } = await import('../engine/baseline.js');
       writeBaseline(output, makeBaseline(result.diagnostics, output));
       io.stdout.write(`migsafe: recorded ${result.diagnostics.length} finding${result.diagnostics.length === 1 ? '' : 's'} in ${output} (${result.summary.files} files)\n`);
     });
@@ -166,6 +169,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       // A terminal gets the page rendered; a pipe gets it plain (`npm run docs` writes the Markdown).
       const { markdownForTerminal } = await import('../report/terminal-markdown.js');
       const stdout = io.stdout as NodeJS.WritableStream & { isTTY?: boolean };
+      const { ruleMarkdown } = await import('../engine/rule-docs.js');
       io.stdout.write(markdownForTerminal(ruleMarkdown(rule), !!stdout.isTTY && pc.isColorSupported));
     });
 
@@ -199,7 +203,48 @@ function parseInteger(flag: string) {
   };
 }
 
-async function runLint(paths: string[], options: LintOptions, io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream }): Promise<number> {
+async function runLint(paths: string[], options: LintOptions, io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream }, argv: string[]): Promise<number> {
+  // The whole-run cache (src/engine/run-cache.ts): with the cache on, a command whose inputs are all
+  // unchanged prints what it printed last time. Not for what it cannot list: standard input, a git
+  // change (--staged, --changed-since), files written besides stdout, a terminal (colours, the
+  // adoption hint reads git).
+  const cache = cacheLocation(options);
+  const replayable = cache && !options.stdin && !options.staged && options.changedSince === undefined && !options.output && !options.also?.length && !io.stdout.isTTY;
+  const record = replayable ? runRecordFile(cache, [process.cwd(), argv, process.env.NO_COLOR ?? null, process.env.FORCE_COLOR ?? null, pc.isColorSupported]) : null;
+  if (record) {
+    const replayed = replayRun(record);
+    if (replayed) {
+      io.stderr.write(replayed.stderr);
+      io.stdout.write(replayed.stdout);
+      return replayed.code;
+    }
+  }
+  const startedAt = Date.now();
+  const printed = { stdout: '', stderr: '' };
+  if (record) {
+    const capture = (stream: NodeJS.WritableStream, into: 'stdout' | 'stderr') => ({
+      write: (text: string) => {
+        printed[into] += text;
+        return stream.write(text);
+      },
+    });
+    io = { ...io, stdout: Object.assign(capture(io.stdout, 'stdout'), { isTTY: io.stdout.isTTY }) as unknown as typeof io.stdout, stderr: capture(io.stderr, 'stderr') as unknown as NodeJS.WritableStream };
+  }
+  const code = await lintAndReport(paths, options, io, cache);
+  if (record && code !== 2 && lastResult?.dependencies && !lastResult.errors.length && !lastResult.unreadablePaths?.length) {
+    const dependencies = new Set(lastResult.dependencies);
+    if (lastBaseline) dependencies.add(`file:${path.resolve(lastBaseline)}`);
+    if (lastResult.configBaseline) dependencies.add(`file:${lastResult.configBaseline}`);
+    recordRun(record, startedAt, dependencies, { ...printed, code });
+  }
+  return code;
+}
+
+/** The last lint result and baseline of this process, for the whole-run cache's record. */
+let lastResult: LintResult | null = null;
+let lastBaseline: string | undefined;
+
+async function lintAndReport(paths: string[], options: LintOptions, io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream }, cache: string | undefined): Promise<number> {
   const rules = ruleSettings(options.rule);
   for (const also of options.also ?? []) {
     const format = also.slice(0, Math.max(0, also.indexOf('=')));
@@ -220,11 +265,16 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
     stdin,
     changedSince: options.changedSince,
     staged: options.staged,
-    cache: cacheLocation(options),
+    cache,
     stats: options.stats,
   });
+  lastResult = result;
   const baseline = options.baseline ?? (result.configBaseline && existsSync(result.configBaseline) ? path.relative(process.cwd(), result.configBaseline) : undefined);
-  if (baseline) result = applyBaseline(result, readBaseline(baseline), baseline);
+  lastBaseline = baseline;
+  if (baseline) {
+    const { applyBaseline, readBaseline } = await import('../engine/baseline.js');
+    result = applyBaseline(result, readBaseline(baseline), baseline);
+  }
   if (noMigrations(result, paths, options, io)) return 2;
   if (options.quiet) {
     result.diagnostics = result.diagnostics.filter((d) => d.severity === 'error');

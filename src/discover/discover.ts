@@ -29,6 +29,8 @@ export interface Discovery {
   targets: Set<string>;
   /** Directories that could not be listed, with why (the rest is still linted; the run exits 2). */
   unreadable: string[];
+  /** Every folder listed to find them (for the whole-run cache). */
+  listed: string[];
 }
 
 export interface DiscoverOptions {
@@ -98,7 +100,7 @@ export function discover(paths: string[], options: DiscoverOptions): Discovery {
   const directories = [...groups.values()]
     .map(({ dir, kind, files }) => ({ dir, kind, files: [...files].sort() }))
     .sort((a, b) => a.dir.localeCompare(b.dir) || a.kind.localeCompare(b.kind));
-  return { directories, targets, unreadable: walker.unreadable };
+  return { directories, targets, unreadable: walker.unreadable, listed: walker.listed() };
 }
 
 /**
@@ -112,6 +114,11 @@ class Walker {
   private readonly listings = new Map<string, Dirent[] | null>();
 
   constructor(private readonly cwd: string) {}
+
+  /** Every folder it listed (or tried to). */
+  listed(): string[] {
+    return [...this.listings.keys()];
+  }
 
   /** Files below `dir`, `depth` folders deep at most (0: only its own files), sorted. */
   files(dir: string, depth: number): string[] {

@@ -102,6 +102,8 @@ export interface DirectoryOutcome {
   migrationFiles: SourceFile[];
   /** Target files read, migration or not. */
   examined: string[];
+  /** What reading the directory looked at (Dependencies keys), for the whole-run cache; not stored. */
+  dependencies?: string[];
 }
 
 interface Entry {
@@ -169,6 +171,7 @@ export class LintCache {
     const { outcome } = entry;
     return {
       ...outcome,
+      dependencies: entry.dependencies.map(([key]) => key),
       findings: outcome.findings.map((finding) => ({ ...finding, file: source(finding.file) })),
       migrationFiles: outcome.migrationFiles.map(source),
     };
@@ -181,6 +184,7 @@ export class LintCache {
       dependencies: [...dependencies.seen],
       outcome: {
         ...outcome,
+        dependencies: undefined,
         findings: outcome.findings.map((finding) => ({ ...finding, file: finding.file.path })),
         migrationFiles: outcome.migrationFiles.map((file) => file.path),
       },

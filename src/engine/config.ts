@@ -53,6 +53,23 @@ function configMayExist(searchFrom: string): boolean {
   return existsSync(globalDir);
 }
 
+/**
+ * What finding the config looked at, for the whole-run cache (run-cache.ts): every search place
+ * from `searchFrom` up, the global config folder, and the file loaded. Null for a JS or TS config,
+ * whose imports no one can list.
+ */
+export function configDependencies(loaded: LoadedConfig, searchFrom: string, explicitPath?: string): string[] | null {
+  if (loaded.filepath && !/(\.json|package\.json)$/.test(loaded.filepath)) return null;
+  const keys: string[] = [];
+  if (explicitPath) keys.push(`file:${path.resolve(searchFrom, explicitPath)}`);
+  for (let dir = path.resolve(searchFrom); ; dir = path.dirname(dir)) {
+    for (const place of SEARCH_PLACES) keys.push(`file:${path.join(dir, place)}`);
+    if (path.dirname(dir) === dir) break;
+  }
+  keys.push(`exists:${path.join(process.env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'migsafe')}`);
+  return keys;
+}
+
 export async function loadConfig(cwd: string, explicitPath?: string): Promise<LoadedConfig> {
   if (!explicitPath && !configMayExist(cwd)) return { config: {}, filepath: null, base: cwd };
   const { cosmiconfig } = await import('cosmiconfig');

@@ -119,6 +119,8 @@ export interface DirectoryJobResult {
   filesExamined: number;
   /** With the cache: directories whose stored findings were reused, and directories linted. */
   cache?: { hits: number; misses: number };
+  /** With the cache: what reading the directories looked at (for the whole-run cache). */
+  dependencies?: Set<string>;
 }
 
 export async function lintDirectories(job: DirectoryJob): Promise<DirectoryJobResult> {
@@ -146,10 +148,11 @@ export function lintDirectoriesWith(job: DirectoryJob, rules: RuleModule[]): Dir
       const computed = lintDirectory(directory, job, files, targets, rules, settings, placeholders, dependencies);
       result.errors.push(...computed.errors);
       if (!computed.outcome) continue;
-      outcome = computed.outcome;
+      outcome = { ...computed.outcome, ...(dependencies ? { dependencies: [...dependencies.seen.keys()] } : {}) };
       // An outcome with internal errors is not kept: the next run tries again.
       if (cache && key && dependencies && !computed.errors.length) cache.set(key, dependencies, outcome);
     }
+    if (cache) for (const dependency of outcome.dependencies ?? []) (result.dependencies ??= new Set()).add(dependency);
     result.findings.push(...outcome.findings);
     result.migrations += outcome.migrations;
     result.statements += outcome.statements;

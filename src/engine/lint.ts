@@ -3,13 +3,13 @@ import path from 'node:path';
 import { discover, isMigrationFile } from '../discover/discover.js';
 import { changedSince, stagedFiles } from '../discover/git.js';
 import { positionAt } from '../sources/source-file.js';
-import { ConfigError, loadConfig, type LoadedConfig } from './config.js';
+import { ConfigError, configDependencies, loadConfig, type LoadedConfig } from './config.js';
 import { normaliseSeverity } from './config-settings.js';
 import { lintDirectories, lintDirectoriesWith, type DirectoryJob, type DirectoryJobResult, type LayoutCounts } from './lint-directories.js';
 import type { RuleModule } from './rule.js';
 import { loadRules } from './rules-registry.js';
 import { applySuppressions } from './suppressions.js';
-import { applyTableStats, loadTableStats, type LoadedTableStats } from './table-stats.js';
+import { applyTableStats, loadTableStats, statsDependency, type LoadedTableStats } from './table-stats.js';
 import type { Diagnostic, Finding, Severity, TracedStatement } from './types.js';
 
 export interface LintRequest {
@@ -66,6 +66,8 @@ export interface LintResult {
   filesExamined?: number;
   /** With the cache: directories whose stored findings were reused, and directories linted. */
   cache?: { hits: number; misses: number };
+  /** With the cache: every path the run looked at, for the whole-run cache (src/engine/run-cache.ts); absent when they cannot all be listed (a JS config). */
+  dependencies?: Set<string>;
   /** Migrations, statements and unanalysable operations by layout. */
   layouts: Record<string, LayoutCounts>;
   /** migsafe trace: what each statement did on PostgreSQL. */
@@ -84,6 +86,8 @@ export interface PreparedRun {
   job: DirectoryJob;
   unreadablePaths: string[];
   tableStats: LoadedTableStats | null;
+  /** With the cache: what discovery, the config search and the statistics looked at (for the whole-run cache); null when that cannot be listed. */
+  runDependencies: Set<string> | null;
 }
 
 /** Rules, config, the changed files and discovery: everything before the directories are read. */
@@ -134,7 +138,17 @@ export function prepareRunWith(request: LintRequest, rules: RuleModule[], loaded
     targetsUndeployed: changeOnly,
     cache: request.cache,
   };
-  return { cwd, rules, knownRules, loaded, job, unreadablePaths: discovery.unreadable, tableStats: loadTableStats(loaded, cwd, request.stats) };
+  let runDependencies: Set<string> | null = null;
+  const configKeys = request.cache ? configDependencies(loaded, cwd, request.configPath) : null;
+  if (configKeys) {
+    runDependencies = new Set([
+      ...configKeys,
+      ...discovery.listed.map((dir) => `dir:${dir}`),
+      ...request.paths.map((given) => `file:${path.resolve(cwd, given)}`),
+      statsDependency(loaded, cwd, request.stats),
+    ]);
+  }
+  return { cwd, rules, knownRules, loaded, job, unreadablePaths: discovery.unreadable, tableStats: loadTableStats(loaded, cwd, request.stats), runDependencies };
 }
 
 export async function lint(request: LintRequest): Promise<LintResult> {
@@ -172,6 +186,7 @@ function finishLint(request: LintRequest, prepared: PreparedRun, result: Directo
     filesLinted: targetFiles.map((f) => f.relPath),
     filesExamined: result.filesExamined,
     ...(result.cache ? { cache: result.cache } : {}),
+    ...(prepared.runDependencies && result.dependencies ? { dependencies: new Set([...prepared.runDependencies, ...result.dependencies]) } : {}),
     layouts: result.layouts,
   };
 }

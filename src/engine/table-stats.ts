@@ -46,7 +46,7 @@ export const DEFAULT_SMALL_TABLE_ROWS = 10_000;
  */
 export function loadTableStats(loaded: LoadedConfig, cwd: string, explicit?: string): LoadedTableStats | null {
   const config = loaded.config;
-  const named = explicit ? path.resolve(cwd, explicit) : config.stats ? path.resolve(loaded.base, config.stats) : null;
+  const named = statsFileOf(loaded, cwd, explicit);
   const file = named ?? [path.join(loaded.base, DEFAULT_STATS_FILE)].find((f) => existsSync(f)) ?? null;
   const tables = new Map<string, TableStats>();
   if (file) {
@@ -67,6 +67,16 @@ export function loadTableStats(loaded: LoadedConfig, cwd: string, explicit?: str
   if (!tables.size) return null;
   const source = file && !config.tables ? path.relative(cwd, file) || file : file ? `${path.relative(cwd, file) || file} and the config` : 'the config';
   return { tables, smallTableRows: config.smallTableRows ?? DEFAULT_SMALL_TABLE_ROWS, source };
+}
+
+/** The statistics file a run is told of (--stats, the config's "stats"), or null: then .migsafe-stats.json beside the config, if there. */
+function statsFileOf(loaded: LoadedConfig, cwd: string, explicit?: string): string | null {
+  return explicit ? path.resolve(cwd, explicit) : loaded.config.stats ? path.resolve(loaded.base, loaded.config.stats) : null;
+}
+
+/** The file the statistics come from or would (for the whole-run cache). */
+export function statsDependency(loaded: LoadedConfig, cwd: string, explicit?: string): string {
+  return `file:${statsFileOf(loaded, cwd, explicit) ?? path.join(loaded.base, DEFAULT_STATS_FILE)}`;
 }
 
 function checked(stats: unknown, where: string): TableStats {
