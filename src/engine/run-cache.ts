@@ -10,7 +10,7 @@
 // started, or during it, is not trusted by its time (the racy case git knows), and a run that cannot
 // be recorded is just not recorded. Only this module and node's own are loaded before a replay.
 // https://eslint.org/docs/latest/use/command-line-interface#--cache-strategy
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,7 @@ interface RunRecord {
   exists: [string, boolean][];
   stderr: string;
   code: number;
-  /** The hash of the output file it goes with (two runs of one command can write at once). */
+  /** The id the output file it goes with starts with (two runs of one command can write at once). */
   output: string;
 }
 
@@ -82,8 +82,9 @@ export function replayRun(file: string): ReplayedRun | null {
   }
   for (const [absPath, existed] of record.exists) if (existsSync(absPath) !== existed) return null;
   try {
-    const stdout = readFileSync(`${file}.out`);
-    return createHash('sha1').update(stdout).digest('hex') === record.output ? { stdout, stderr: record.stderr, code: record.code } : null;
+    const out = readFileSync(`${file}.out`);
+    const newline = out.indexOf(10);
+    return newline > 0 && out.toString('latin1', 0, newline) === record.output ? { stdout: out.subarray(newline + 1), stderr: record.stderr, code: record.code } : null;
   } catch {
     return null;
   }
@@ -91,7 +92,7 @@ export function replayRun(file: string): ReplayedRun | null {
 
 /** Keeps a run's output with the metadata of everything it looked at. */
 export function recordRun(file: string, startedAt: number, dependencies: RunDependencies, output: ReplayedRun): void {
-  const record: RunRecord = { format: FORMAT, startedAt, files: [], dirs: [], exists: [], stderr: output.stderr, code: output.code, output: createHash('sha1').update(output.stdout).digest('hex') };
+  const record: RunRecord = { format: FORMAT, startedAt, files: [], dirs: [], exists: [], stderr: output.stderr, code: output.code, output: randomBytes(12).toString('hex') };
   try {
     for (const key of dependencies) {
       const colon = key.indexOf(':');
@@ -111,8 +112,8 @@ export function recordRun(file: string, startedAt: number, dependencies: RunDepe
       }
     }
     mkdirSync(path.dirname(file), { recursive: true });
-    // The output first; the record names it by its hash.
-    for (const [target, text] of [[`${file}.out`, output.stdout], [file, JSON.stringify(record)]] as const) {
+    // The output first, after the id the record names it by.
+    for (const [target, text] of [[`${file}.out`, `${record.output}\n${output.stdout}`], [file, JSON.stringify(record)]] as const) {
       const temporary = `${target}.${process.pid}.tmp`;
       writeFileSync(temporary, text);
       renameSync(temporary, target);
