@@ -126,7 +126,8 @@ class Walker {
     const visit = (current: string, left: number, visited: Set<string>) => {
       let real: string;
       try {
-        real = realpathSync(current);
+        // The native call: one system call, where the JavaScript one lstats every part of the path.
+        real = realpathSync.native(current);
       } catch {
         return;
       }
