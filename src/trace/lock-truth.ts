@@ -93,17 +93,28 @@ export const LOCK_GRID: { sql: string; relation: string; other?: true }[] = [
   { sql: 'LOCK TABLE t IN SHARE MODE', relation: 't' },
   { sql: 'DROP TABLE t CASCADE', relation: 't' },
   // Locks on the other relations a statement touches: the referenced table of a foreign key, the
-  // parent of a new partition or child table, the partition being attached or detached.
-  { sql: 'ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (a) REFERENCES r (id)', relation: 'r', other: true },
-  { sql: 'CREATE TABLE c2 (id int, x int REFERENCES r (id))', relation: 'r', other: true },
-  { sql: 'CREATE TABLE p3 PARTITION OF p FOR VALUES FROM (20) TO (30)', relation: 'p', other: true },
-  { sql: 'CREATE TABLE c1 (id int) INHERITS (parent_t)', relation: 'parent_t', other: true },
-  { sql: 'ALTER TABLE p ATTACH PARTITION p2 FOR VALUES FROM (10) TO (20)', relation: 'p2', other: true },
-  { sql: 'ALTER TABLE p DETACH PARTITION p1', relation: 'p1', other: true },
-  { sql: 'DROP TABLE p1', relation: 'p', other: true },
-  { sql: 'CREATE INDEX p_k_idx ON p (k)', relation: 'p', other: true },
-  { sql: 'CREATE INDEX p_k_idx ON ONLY p (k)', relation: 'p', other: true },
-  // More ALTER TABLE, ALTER INDEX, ALTER DOMAIN and ALTER TYPE forms.
+  // parent of a new partition or child table, the partition being attached, detached or dropped, the
+  // child index attached, the tables using a domain or an enum.
+  ...(
+    [
+      ['r', 'ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (a) REFERENCES r (id)'],
+      ['r', 'CREATE TABLE c2 (id int, x int REFERENCES r (id))'],
+      ['p', 'CREATE TABLE p3 PARTITION OF p FOR VALUES FROM (20) TO (30)'],
+      ['parent_t', 'CREATE TABLE c1 (id int) INHERITS (parent_t)'],
+      ['p2', 'ALTER TABLE p ATTACH PARTITION p2 FOR VALUES FROM (10) TO (20)'],
+      ['p1', 'ALTER TABLE p DETACH PARTITION p1'],
+      ['p', 'DROP TABLE p1'],
+      ['p', 'CREATE INDEX p_k_idx ON p (k)'],
+      ['p', 'CREATE INDEX p_k_idx ON ONLY p (k)'],
+      ['pi1_k_idx', 'ALTER INDEX pi_k_idx ATTACH PARTITION pi1_k_idx'],
+      ['d', 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0)'],
+      ['d', 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0) NOT VALID'],
+      ['d', 'ALTER DOMAIN positive SET NOT NULL'],
+      ['e', "ALTER TYPE mood ADD VALUE 'sad'"],
+      ['e', "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'"],
+    ] as const
+  ).map(([relation, sql]) => ({ sql, relation, other: true as const })),
+  // More ALTER TABLE forms.
   ...[
     'SET TABLESPACE pg_default',
     'SET ACCESS METHOD heap',
@@ -112,12 +123,6 @@ export const LOCK_GRID: { sql: string; relation: string; other?: true }[] = [
     'ALTER COLUMN b SET STATISTICS -1',
     'DISABLE ROW LEVEL SECURITY',
   ].map((sub) => ({ sql: `ALTER TABLE t ${sub}`, relation: 't' })),
-  { sql: 'ALTER INDEX pi_k_idx ATTACH PARTITION pi1_k_idx', relation: 'pi1_k_idx', other: true },
-  { sql: 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0)', relation: 'd', other: true },
-  { sql: 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0) NOT VALID', relation: 'd', other: true },
-  { sql: 'ALTER DOMAIN positive SET NOT NULL', relation: 'd', other: true },
-  { sql: "ALTER TYPE mood ADD VALUE 'sad'", relation: 'e', other: true },
-  { sql: "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'", relation: 'e', other: true },
 ];
 
 /** The strongest lock the statement holds on the relation until COMMIT (read as trace reads locks), or 'error: ...' when PostgreSQL refused it. */
