@@ -119,6 +119,8 @@ export const GRID: GridEntry[] = [
   { sql: 'ALTER TABLE t ADD PRIMARY KEY (u)', before: ['ALTER TABLE t DROP CONSTRAINT t_pkey'] },
   { sql: 'ALTER TABLE t ADD PRIMARY KEY (u)', before: ['ALTER TABLE t DROP CONSTRAINT t_pkey', 'ALTER TABLE t ALTER COLUMN u SET NOT NULL'] },
   { sql: 'ALTER TABLE t VALIDATE CONSTRAINT t_a_nn', before: PROVE_A_NOT_NULL.slice(0, 1) },
+  // VALIDATE after a statement that took ACCESS EXCLUSIVE in the same transaction scans under it.
+  { sql: 'ALTER TABLE t VALIDATE CONSTRAINT t_a_nn', before: PROVE_A_NOT_NULL.slice(0, 1), earlier: ['ALTER TABLE t ADD COLUMN z int'] },
   { sql: 'ALTER TABLE t SET LOGGED', before: ['ALTER TABLE t SET UNLOGGED'] },
   { sql: 'ALTER TABLE n ALTER COLUMN a SET NOT NULL', relation: 'n', earlier: ['CREATE TABLE n (id int, a int)'] },
   { sql: 'ALTER TABLE n ALTER COLUMN a SET NOT NULL', relation: 'n', earlier: ['CREATE TABLE n (id int, a int)', 'INSERT INTO n SELECT id, a FROM t'] },
@@ -199,7 +201,9 @@ export async function runEffectGrid(db: Database): Promise<{ observed: (Effects 
   for (const [i, entry] of GRID.entries()) {
     observed.push(await observe(db, entry));
     files[`e${i}/0001_setup.sql`] = `${[...SETUP, ...(entry.before ?? [])].join(';\n')};\n`;
-    files[`e${i}/0002_change.sql`] = `SET lock_timeout = '1s';\n${[...(entry.earlier ?? []), entry.sql].join(';\n')};\n`;
+    // Statements of the same migration run in one transaction, as they are observed.
+    const body = [...(entry.earlier ?? []), entry.sql].join(';\n');
+    files[`e${i}/0002_change.sql`] = `SET lock_timeout = '1s';\n${entry.earlier ? `BEGIN;\n${body};\nCOMMIT;` : `${body};`}\n`;
   }
   const dir = tempProject(files);
   const result = await lintWith({ paths: GRID.map((_, i) => `e${i}/0002_change.sql`), cwd: dir, pgVersion: version });
