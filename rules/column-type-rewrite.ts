@@ -1,7 +1,7 @@
 import { formatType, typeRef } from '../src/engine/ast.js';
 import { collationOf } from '../src/engine/catalog.js';
 import { defineRule } from '../src/engine/rule.js';
-import { alterTable, copy, rewriteOf, validateConstraint } from '../src/engine/rewrite.js';
+import { alterTable, checkNotValidCmd, copy, dropConstraintCmd, rewriteOf, validateConstraint } from '../src/engine/rewrite.js';
 import { existingTableCommands } from '../src/engine/rule-helpers.js';
 import { typeChangeVerdict } from '../src/engine/postgres-facts.js';
 
@@ -115,8 +115,8 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
                   ? rewriteOf(
                       {
                         statements: [
-                          alterTable(node.relation, [...names.map((n) => ({ subtype: 'AT_DropConstraint', name: n, behavior: 'DROP_RESTRICT' })), copy(cmd)]),
-                          alterTable(node.relation, checks.map((c) => ({ subtype: 'AT_AddConstraint', def: { Constraint: { contype: 'CONSTR_CHECK', conname: c.name, raw_expr: copy(c.expression!), is_enforced: true, skip_validation: true } }, behavior: 'DROP_RESTRICT' }))),
+                          alterTable(node.relation, [...names.map(dropConstraintCmd), copy(cmd)]),
+                          alterTable(node.relation, checks.map((c) => checkNotValidCmd(c.name, c.expression!))),
                         ],
                       },
                       { statements: names.map((n) => validateConstraint(node.relation, n)) },

@@ -230,21 +230,21 @@ async function runLint(paths: string[], options: LintOptions, io: { stdout: Node
     });
     io = { ...io, stdout: Object.assign(capture(io.stdout, 'stdout'), { isTTY: io.stdout.isTTY }) as unknown as typeof io.stdout, stderr: capture(io.stderr, 'stderr') as unknown as NodeJS.WritableStream };
   }
-  const code = await lintAndReport(paths, options, io, cache);
-  if (record && code !== 2 && lastResult?.dependencies && !lastResult.errors.length && !lastResult.unreadablePaths?.length) {
-    const dependencies = new Set(lastResult.dependencies);
-    if (lastBaseline) dependencies.add(`file:${path.resolve(lastBaseline)}`);
-    if (lastResult.configBaseline) dependencies.add(`file:${lastResult.configBaseline}`);
-    recordRun(record, startedAt, dependencies, { ...printed, code });
-  }
+  const { code, dependencies } = await lintAndReport(paths, options, io, cache);
+  if (record && code !== 2 && dependencies) recordRun(record, startedAt, dependencies, { ...printed, code });
   return code;
 }
 
-/** The last lint result and baseline of this process, for the whole-run cache's record. */
-let lastResult: LintResult | null = null;
-let lastBaseline: string | undefined;
-
-async function lintAndReport(paths: string[], options: LintOptions, io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream }, cache: string | undefined): Promise<number> {
+/**
+ * One lint and its report; with the exit code, every path it looked at (for the whole-run cache),
+ * or null when they cannot all be listed or the run had problems.
+ */
+async function lintAndReport(
+  paths: string[],
+  options: LintOptions,
+  io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream },
+  cache: string | undefined,
+): Promise<{ code: number; dependencies: Set<string> | null }> {
   const rules = ruleSettings(options.rule);
   for (const also of options.also ?? []) {
     const format = also.slice(0, Math.max(0, also.indexOf('=')));
@@ -268,14 +268,18 @@ async function lintAndReport(paths: string[], options: LintOptions, io: { stdout
     cache,
     stats: options.stats,
   });
-  lastResult = result;
   const baseline = options.baseline ?? (result.configBaseline && existsSync(result.configBaseline) ? path.relative(process.cwd(), result.configBaseline) : undefined);
-  lastBaseline = baseline;
+  let dependencies: Set<string> | null = null;
+  if (result.dependencies && !result.errors.length && !result.unreadablePaths?.length) {
+    dependencies = new Set(result.dependencies);
+    if (baseline) dependencies.add(`file:${path.resolve(baseline)}`);
+    if (result.configBaseline) dependencies.add(`file:${result.configBaseline}`);
+  }
   if (baseline) {
     const { applyBaseline, readBaseline } = await import('../engine/baseline.js');
     result = applyBaseline(result, readBaseline(baseline), baseline);
   }
-  if (noMigrations(result, paths, options, io)) return 2;
+  if (noMigrations(result, paths, options, io)) return { code: 2, dependencies: null };
   if (options.quiet) {
     result.diagnostics = result.diagnostics.filter((d) => d.severity === 'error');
   }
@@ -285,7 +289,7 @@ async function lintAndReport(paths: string[], options: LintOptions, io: { stdout
     writeFileSync(file, reporters[format]!(result, { color: false, cwd: process.cwd() }));
   }
   if (options.format === 'text' && !options.output && !baseline && options.changedSince === undefined && !options.staged) adoptionHint(result, io);
-  return code;
+  return { code, dependencies };
 }
 
 /**

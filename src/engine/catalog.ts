@@ -68,7 +68,7 @@ export class Catalog {
 
   /** Whether any index is known on the table (created by the migrations replayed so far). */
   hasIndexes(table: string): boolean {
-    for (const on of this.visibleIndexes().values()) if (on.table === table) return true;
+    for (const on of this.visible((catalog) => catalog.indexes).values()) if (on.table === table) return true;
     return false;
   }
 
@@ -77,7 +77,7 @@ export class Catalog {
    * with an expression (which may use it), or a UNIQUE, PRIMARY KEY or EXCLUDE constraint on it.
    */
   columnIndexed(table: string, column: string): boolean {
-    for (const on of this.visibleIndexes().values()) {
+    for (const on of this.visible((catalog) => catalog.indexes).values()) {
       if (on.table === table && (on.columns === null || on.columns.includes(column))) return true;
     }
     return [...(this.table(table)?.constraints.values() ?? [])].some((c) => c.columns?.includes(column));
@@ -85,16 +85,7 @@ export class Catalog {
 
   /** The tables with a column of this type (a domain or an enum), as the migrations left them. */
   tablesWithType(type: string): string[] {
-    const tables = new Map<string, TableInfo>();
-    const collect = (catalog: Catalog) => {
-      if (catalog.parent) collect(catalog.parent);
-      for (const [name, table] of catalog.tables) {
-        if (table) tables.set(name, table);
-        else tables.delete(name);
-      }
-    };
-    collect(this);
-    return [...tables].filter(([, table]) => [...table.columns.values()].some((c) => c.type?.name === type)).map(([name]) => name);
+    return [...this.visible((catalog) => catalog.tables)].filter(([, table]) => [...table.columns.values()].some((c) => c.type?.name === type)).map(([name]) => name);
   }
 
   /** The table an index is on. */
@@ -107,11 +98,11 @@ export class Catalog {
     return this.index(index)?.columns;
   }
 
-  /** The indexes of this layer and its parents, without those a layer dropped. */
-  private visibleIndexes(): Map<string, { table: string; columns: string[] | null }> {
-    const merged = new Map(this.parent?.visibleIndexes() ?? []);
-    for (const [name, on] of this.indexes) {
-      if (on) merged.set(name, on);
+  /** One of the layered maps as this layer sees it: its parents' entries, then its own (null: deleted in it). */
+  private visible<T>(own: (catalog: Catalog) => Map<string, T | null>): Map<string, T> {
+    const merged = new Map(this.parent?.visible(own) ?? []);
+    for (const [name, value] of own(this)) {
+      if (value) merged.set(name, value);
       else merged.delete(name);
     }
     return merged;
@@ -258,7 +249,7 @@ export class Catalog {
       const fields = stringList(nullTest.arg?.ColumnRef?.fields);
       if (fields.length === 1) info.provesNotNull = fields[0];
     }
-    info.name = constraint.conname ?? generatedConstraintName(table, kind, constraint, info.checkedColumns);
+    info.name = constraint.conname ?? generatedConstraintName(table, info, constraint);
     table.constraints.set(info.name, info);
     if (kind === 'primary-key') {
       for (const key of stringList(constraint.keys)) {
@@ -361,18 +352,16 @@ export class Catalog {
  * <table>_check otherwise; a number is appended while the name is taken; 63 bytes at most.
  * https://www.postgresql.org/docs/current/ddl-constraints.html
  */
-function generatedConstraintName(table: TableInfo, kind: ConstraintInfo['kind'], constraint: AstNode, checked: string[] | undefined): string {
+function generatedConstraintName(table: TableInfo, { kind, columns: indexed, checkedColumns }: ConstraintInfo, constraint: AstNode): string {
   const relname = table.name.split('.').pop()!;
   const columns =
     kind === 'foreign-key'
       ? stringList(constraint.fk_attrs?.length ? constraint.fk_attrs : constraint.keys)
       : kind === 'check'
-        ? checked?.length === 1
-          ? checked
+        ? checkedColumns?.length === 1
+          ? checkedColumns
           : []
-        : kind === 'exclude'
-          ? (constraint.exclusions ?? []).map((e: AstNode) => e.List?.items?.[0]?.IndexElem?.name).filter(Boolean)
-          : stringList(constraint.keys);
+        : (indexed ?? []);
   const label = { 'primary-key': 'pkey', unique: 'key', 'foreign-key': 'fkey', check: 'check', exclude: 'excl', 'not-null': 'not_null' }[kind];
   const base = kind === 'primary-key' ? relname : [relname, ...columns].join('_');
   for (let n = 0; ; n++) {

@@ -36,21 +36,30 @@ const SEARCH_PLACES = [
  * no config, and cosmiconfig need not be loaded at all.
  */
 function configMayExist(searchFrom: string): boolean {
-  for (let dir = path.resolve(searchFrom); ; dir = path.dirname(dir)) {
-    for (const place of SEARCH_PLACES) {
-      const file = path.join(dir, place);
-      if (!existsSync(file)) continue;
-      if (place !== 'package.json') return true;
-      try {
-        if (readFileSync(file, 'utf8').includes('"migsafe"')) return true;
-      } catch {
-        return true; // let cosmiconfig say what is wrong with it
-      }
+  for (const file of searchPlaces(searchFrom)) {
+    if (!existsSync(file)) continue;
+    if (path.basename(file) !== 'package.json') return true;
+    try {
+      if (readFileSync(file, 'utf8').includes('"migsafe"')) return true;
+    } catch {
+      return true; // let cosmiconfig say what is wrong with it
     }
-    if (path.dirname(dir) === dir) break;
   }
-  const globalDir = path.join(process.env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'migsafe');
-  return existsSync(globalDir);
+  return existsSync(globalConfigDir());
+}
+
+/** Every place a config can be, from `searchFrom` up to the root, nearest first. */
+function searchPlaces(searchFrom: string): string[] {
+  const places: string[] = [];
+  for (let dir = path.resolve(searchFrom); ; dir = path.dirname(dir)) {
+    for (const place of SEARCH_PLACES) places.push(path.join(dir, place));
+    if (path.dirname(dir) === dir) return places;
+  }
+}
+
+/** cosmiconfig's global config folder for migsafe. */
+function globalConfigDir(): string {
+  return path.join(process.env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'migsafe');
 }
 
 /**
@@ -59,15 +68,12 @@ function configMayExist(searchFrom: string): boolean {
  * whose imports no one can list.
  */
 export function configDependencies(loaded: LoadedConfig, searchFrom: string, explicitPath?: string): string[] | null {
-  if (loaded.filepath && !/(\.json|package\.json)$/.test(loaded.filepath)) return null;
-  const keys: string[] = [];
-  if (explicitPath) keys.push(`file:${path.resolve(searchFrom, explicitPath)}`);
-  for (let dir = path.resolve(searchFrom); ; dir = path.dirname(dir)) {
-    for (const place of SEARCH_PLACES) keys.push(`file:${path.join(dir, place)}`);
-    if (path.dirname(dir) === dir) break;
-  }
-  keys.push(`exists:${path.join(process.env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'migsafe')}`);
-  return keys;
+  if (loaded.filepath && !loaded.filepath.endsWith('.json')) return null;
+  return [
+    ...(explicitPath ? [`file:${path.resolve(searchFrom, explicitPath)}`] : []),
+    ...searchPlaces(searchFrom).map((file) => `file:${file}`),
+    `exists:${globalConfigDir()}`,
+  ];
 }
 
 export async function loadConfig(cwd: string, explicitPath?: string): Promise<LoadedConfig> {

@@ -1,7 +1,7 @@
 // What PostgreSQL does with a statement: which table locks it takes, what it refuses to run in a
 // transaction block, which defaults are volatile, which type changes rewrite. Shared by the rules
 // and the readers so that each fact is written down once, with its source.
-import { formatType, funcName, relationName, typeRef, walk, type TypeRef } from './ast.js';
+import { formatType, funcName, qualifiedName, relationName, typeRef, walk, type TypeRef } from './ast.js';
 import { OBSERVED_ON, TYPE_CHANGES } from './truth/type-changes.js';
 import type { Catalog } from './catalog.js';
 import { OBSERVED_LOCKS } from './truth/locks.js';
@@ -86,7 +86,7 @@ export function tableLocks(ast: AstNode, catalog?: Catalog): TableLock[] {
       // Subtypes: C add constraint, O SET NOT NULL, V VALIDATE CONSTRAINT (PostgreSQL's AlterDomainStmt).
       const checks = (node.subtype === 'C' && !node.def?.Constraint?.skip_validation) || node.subtype === 'O' || node.subtype === 'V';
       if (!checks || !catalog) return [];
-      const domain = (node.typeName ?? []).map((n: AstNode) => n.String?.sval).filter(Boolean).join('.');
+      const domain = qualifiedName(node.typeName);
       return catalog.tablesWithType(domain).map((table) => ({ table, mode: 'SHARE' as const }));
     }
     case 'IndexStmt':

@@ -32,13 +32,23 @@ export function setNotNull(relation: AstNode, column: string): AstNode {
 
 /** `ALTER TABLE <relation> DROP CONSTRAINT <name>`. */
 export function dropConstraint(relation: AstNode, name: string): AstNode {
-  return alterTable(relation, [{ subtype: 'AT_DropConstraint', name, behavior: 'DROP_RESTRICT' }]);
+  return alterTable(relation, [dropConstraintCmd(name)]);
+}
+
+/** The `DROP CONSTRAINT <name>` subcommand. */
+export function dropConstraintCmd(name: string): AstNode {
+  return { subtype: 'AT_DropConstraint', name, behavior: 'DROP_RESTRICT' };
+}
+
+/** The `ADD CONSTRAINT <name> CHECK (<expression>) NOT VALID` subcommand. */
+export function checkNotValidCmd(name: string, expression: AstNode): AstNode {
+  return { subtype: 'AT_AddConstraint', def: { Constraint: { contype: 'CONSTR_CHECK', conname: name, raw_expr: copy(expression), is_enforced: true, skip_validation: true } }, behavior: 'DROP_RESTRICT' };
 }
 
 /** `ALTER TABLE <relation> ADD CONSTRAINT <name> CHECK (<column> IS NOT NULL) NOT VALID`. */
 export function notNullCheck(relation: AstNode, column: string, name: string): AstNode {
   const test = { NullTest: { arg: { ColumnRef: { fields: [{ String: { sval: column } }] } }, nulltesttype: 'IS_NOT_NULL' } };
-  return alterTable(relation, [{ subtype: 'AT_AddConstraint', def: { Constraint: { contype: 'CONSTR_CHECK', conname: name, raw_expr: test, is_enforced: true, skip_validation: true } }, behavior: 'DROP_RESTRICT' }]);
+  return alterTable(relation, [checkNotValidCmd(name, test)]);
 }
 
 /** `SET lock_timeout = '<value>'`. */

@@ -3,7 +3,7 @@
 // visitors keyed by statement node type. The engine owns traversal, the migration context,
 // configuration, suppressions and reporting.
 import type { Catalog } from './catalog.js';
-import type { AstNode, Migration, MigrationHalf, Rewrite, Section, Severity, Statement } from './types.js';
+import type { AstNode, EffectKind, Migration, MigrationHalf, Rewrite, Section, Severity, Statement } from './types.js';
 
 export interface RuleExample {
   /** SQL of one migration (read as a plain SQL file unless `layout` says otherwise). */
@@ -42,8 +42,7 @@ export interface MessageTemplate {
   effect?: { kind: EffectKind; relation?: string };
 }
 
-/** rewrite: a new file for the table (and its indexes); scan: every row read under the statement's lock; index-build / index-rebuild: an index built from every row. */
-export type EffectKind = 'rewrite' | 'scan' | 'index-build' | 'index-rebuild';
+
 
 export interface StatementContext {
   migration: Migration;

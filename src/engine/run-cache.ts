@@ -8,12 +8,13 @@
 // a path by whether it exists. Whatever differs sends the run down the normal path, where the
 // per-directory cache checks contents. A file modified less than two seconds before the recorded run
 // started, or during it, is not trusted by its time (the racy case git knows), and a run that cannot
-// be recorded is just not recorded. Only this module and node's own are loaded before a replay.
+// be recorded is just not recorded. Only this module, the per-directory cache's and node's own are
+// loaded before a replay.
 // https://eslint.org/docs/latest/use/command-line-interface#--cache-strategy
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildId } from './cache.js';
 
 const FORMAT = 1;
 /** Modification times this close to the recorded run's start, or after it, are not trusted (a write in the same tick looks unchanged). */
@@ -41,22 +42,11 @@ export interface ReplayedRun {
   code: number;
 }
 
-/** migsafe's build, as the per-directory cache names it (dist/build-id.json); null when running from sources. */
-function buildId(): string | null {
-  try {
-    const here = path.dirname(fileURLToPath(import.meta.url));
-    return String(JSON.parse(readFileSync(path.resolve(here, '../../build-id.json'), 'utf8')).id);
-  } catch {
-    return null;
-  }
-}
-
 const hash = (text: string) => createHash('sha1').update(text).digest('hex');
 
-/** The record's file for a command; null when there is no build id to tie it to. */
-export function runRecordFile(location: string, command: unknown): string | null {
-  const build = buildId();
-  return build ? path.join(location, `run-${hash(JSON.stringify([FORMAT, build, command]))}.json`) : null;
+/** The record's file for a command, tied to migsafe's build as the per-directory cache is. */
+export function runRecordFile(location: string, command: unknown): string {
+  return path.join(location, `run-${hash(JSON.stringify([FORMAT, buildId(), command]))}.json`);
 }
 
 /** The output of the same command, if everything it looked at is as it was; null otherwise. */

@@ -116,8 +116,11 @@ export interface Rewrite {
   addTo?: 'down';
 }
 
+/** rewrite: a new file for the table (and its indexes); scan: every row read under the statement's lock; index-build / index-rebuild: an index built from every row. */
+export type EffectKind = 'rewrite' | 'scan' | 'index-build' | 'index-rebuild';
+
 export interface FindingEffect {
-  kind: 'rewrite' | 'scan' | 'index-build' | 'index-rebuild';
+  kind: EffectKind;
   relation: string;
 }
 

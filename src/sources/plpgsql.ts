@@ -3,6 +3,7 @@
 // migration; a function body only when called, so those are marked `function-body`.
 import { parsePlPgSQLSync, parseSync } from 'libpg-query';
 import type { AstNode, Statement, StatementOrigin } from '../engine/types.js';
+import { quoteLiteral, quoteName } from './lowered.js';
 import { dollarQuote, fillPlaceholders, type ParseOptions } from './sql-statements.js';
 
 export function expandProceduralBodies(statement: Statement, options: ParseOptions): Statement[] {
@@ -64,9 +65,9 @@ function embeddedStatements(
       // literals joined with ||, format() or quote_ident() of literals) is the statement itself;
       // one built from variables is invisible here, and said so in a DO block, which runs now.
       const known = staticString(query);
+      const at = Math.min(locateIn(query, lineno) ?? outer.span.start, outer.span.end);
       if (known === null) {
         if (origin !== 'do-block') return;
-        const at = locateIn(query, lineno);
         found.push({
           file: outer.file,
           span: { start: at, end: Math.min(at + query.length, outer.span.end) },
@@ -80,30 +81,22 @@ function embeddedStatements(
         return;
       }
       // Offsets inside the string are not the file's (quotes are doubled, format() fills it in): its statements stand at the EXECUTE's expression.
-      const at = locateIn(query, lineno);
       pushStatements(known, () => at, { start: at, end: Math.min(at + query.length, outer.span.end) });
       return;
     }
-    let queryIndex = -1;
-    if (bodyIndex >= 0) {
-      const lineStart = bodyLineStarts[Math.max(0, lineno - 1)] ?? 0;
-      queryIndex = body.indexOf(query, lineStart);
-      if (queryIndex < 0) queryIndex = body.indexOf(query);
-    }
-    const base = bodyIndex >= 0 && queryIndex >= 0 ? bodyIndex + queryIndex : -1;
-    const toFileOffset = (i: number) =>
-      base < 0 ? outer.span.start : Math.min(outer.span.start + base + i, outer.span.end);
+    const base = locateIn(query, lineno);
+    const toFileOffset = (i: number) => (base === null ? outer.span.start : Math.min(base + i, outer.span.end));
     pushStatements(query, toFileOffset);
   });
   return found;
 
-  /** Where a query of the body stands in the file (the statement's start when it is not found verbatim). */
-  function locateIn(query: string, lineno: number): number {
-    if (bodyIndex < 0) return outer.span.start;
+  /** Where a query of the body starts in the file; null when the body is not there verbatim. */
+  function locateIn(query: string, lineno: number): number | null {
+    if (bodyIndex < 0) return null;
     const lineStart = bodyLineStarts[Math.max(0, lineno - 1)] ?? 0;
     let queryIndex = body.indexOf(query, lineStart);
     if (queryIndex < 0) queryIndex = body.indexOf(query);
-    return queryIndex < 0 ? outer.span.start : Math.min(outer.span.start + bodyIndex + queryIndex, outer.span.end);
+    return queryIndex < 0 ? null : outer.span.start + bodyIndex + queryIndex;
   }
 
   function pushStatements(query: string, toFileOffset: (i: number) => number, fixedSpan?: { start: number; end: number }): void {
@@ -169,12 +162,9 @@ function evaluate(node: AstNode | undefined): string | null {
   return null;
 }
 
+/** quote_ident(): quoted only where it has to be. */
 function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : quoteName(name);
 }
 
 /** format()'s %s, %I, %L and %% (positional %n$ too); null for what it does not know. */
