@@ -1,11 +1,12 @@
 import { defineRule } from '../src/engine/rule.js';
-import { alterTable, constraintUsingIndex, copy, dropConstraint, notNullCheck, rewriteOf, uniqueIndexConcurrently, validateConstraint } from '../src/engine/rewrite.js';
+import { alterTable, constraintUsingIndex, copy, dropConstraint, notNullCheck, leaving, rewriteOf, uniqueIndexConcurrently, validateConstraint, withoutCommands } from '../src/engine/rewrite.js';
 import type { StatementContext } from '../src/engine/rule.js';
 import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
 
 export default defineRule({
   id: 'constraint-builds-index',
   severity: 'error',
+  fixable: true,
   docs: {
     summary: 'ADD UNIQUE, PRIMARY KEY or EXCLUDE on an existing table builds an index under an ACCESS EXCLUSIVE lock.',
     why: `ALTER TABLE ... ADD UNIQUE / PRIMARY KEY / EXCLUDE builds the constraint's index while holding an
@@ -71,13 +72,13 @@ index: add them in a low-traffic window, or on a new table.`,
       // the nullable ones are proven first.
       const nullable = kind === 'PRIMARY KEY' && !addColumn ? cols.filter((c: string) => !ctx.catalog.column(table, c)?.notNull) : [];
       const checkOf = (c: string) => `${node.relation?.relname ?? table}_${c}_not_null_check`;
-      const rewrite = rewriteOf(
+      const rewrite = leaving(rewriteOf(
         addColumn ? { statements: [addColumn] } : null,
         nullable.length ? { statements: nullable.map((c: string) => notNullCheck(node.relation, c, checkOf(c))) } : null,
         nullable.length ? { statements: nullable.map((c: string) => validateConstraint(node.relation, checkOf(c))) } : null,
         { statements: [uniqueIndexConcurrently(node.relation, index, cols, including, !!constraint.nulls_not_distinct)], outsideTransaction: true },
         { statements: [constraintUsingIndex(node.relation, constraint.contype, index), ...nullable.map((c: string) => dropConstraint(node.relation, checkOf(c)))] },
-      );
+      ), withoutCommands(node, [cmd]));
       context.report({ messageId: 'index', node: constraint, data: { kind, name, table, index, columns: cols.join(', ') }, rewrite });
     };
     return {

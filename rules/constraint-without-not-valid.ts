@@ -1,11 +1,12 @@
 import { qualifiedName, relationName } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
-import { alterTable, copy, firstColumnOf, rewriteOf, validateConstraint } from '../src/engine/rewrite.js';
+import { alterTable, copy, firstColumnOf, leaving, rewriteOf, validateConstraint, withoutCommands } from '../src/engine/rewrite.js';
 import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
 
 export default defineRule({
   id: 'constraint-without-not-valid',
   severity: 'error',
+  fixable: true,
   docs: {
     summary: 'ADD CONSTRAINT CHECK or FOREIGN KEY without NOT VALID scans the table while holding a blocking lock.',
     why: `Adding a CHECK constraint takes an ACCESS EXCLUSIVE lock and reads every row to check it. Adding
@@ -76,7 +77,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
       const commands = cmd.subtype === 'AT_AddColumn'
         ? [{ ...copy(cmd), def: { ColumnDef: { ...copy(cmd.def.ColumnDef), constraints: (cmd.def.ColumnDef.constraints ?? []).filter((c: Record<string, any>) => c.Constraint !== constraint).map(copy) } } }, addConstraint]
         : [addConstraint];
-      const rewrite = rewriteOf({ statements: [alterTable(node.relation, commands)] }, { statements: [validateConstraint(node.relation, suggested)] });
+      const rewrite = leaving(rewriteOf({ statements: [alterTable(node.relation, commands)] }, { statements: [validateConstraint(node.relation, suggested)] }), withoutCommands(node, [cmd]));
       if (constraint.contype === 'CONSTR_FOREIGN') {
         context.report({ messageId: 'foreignKey', node: constraint, data: { name, table, referenced: relationName(constraint.pktable) }, rewrite });
       } else if (constraint.contype === 'CONSTR_CHECK') {

@@ -30,6 +30,7 @@ interface Created {
 export default defineRule({
   id: 'incomplete-down',
   severity: 'warning',
+  fixable: true,
   docs: {
     summary: 'The down half leaves behind what the up half created (a table, column, index, type or constraint).',
     why: `After up and down the schema should be what it was before up. Whatever down forgets stays behind

@@ -1,10 +1,11 @@
 import { relationName } from '../src/engine/ast.js';
 import { defineRule } from '../src/engine/rule.js';
-import { alterTable, copy, rewriteOf } from '../src/engine/rewrite.js';
+import { alterTable, copy, leaving, rewriteOf, withoutCommands } from '../src/engine/rewrite.js';
 
 export default defineRule({
   id: 'require-concurrent-detach',
   severity: 'warning',
+  fixable: true,
   docs: {
     summary: 'DETACH PARTITION without CONCURRENTLY locks the partitioned table (PostgreSQL 14+ can avoid it).',
     why: `ALTER TABLE ... DETACH PARTITION takes an ACCESS EXCLUSIVE lock on the parent table: every query
@@ -41,7 +42,7 @@ It cannot run in a transaction block, and not on a table with a default partitio
           if (cmd?.subtype !== 'AT_DetachPartition' || cmd.def?.PartitionCmd?.concurrent) continue;
           // DETACH ... CONCURRENTLY cannot share its ALTER TABLE with other subcommands.
           const detach = { ...copy(cmd), def: { PartitionCmd: { ...copy(cmd.def.PartitionCmd), concurrent: true } } };
-          context.report({ messageId: 'detach', data: { table, partition: relationName(cmd.def?.PartitionCmd?.name) }, rewrite: rewriteOf({ statements: [alterTable(node.relation, [detach])], outsideTransaction: true }) });
+          context.report({ messageId: 'detach', data: { table, partition: relationName(cmd.def?.PartitionCmd?.name) }, rewrite: leaving(rewriteOf({ statements: [alterTable(node.relation, [detach])], outsideTransaction: true }), withoutCommands(node, [cmd])) });
         }
       },
     };

@@ -1,11 +1,12 @@
 import { defineRule } from '../src/engine/rule.js';
 import { dropTargets } from '../src/engine/postgres-facts.js';
 import { outsideTransactionHint } from '../src/engine/runner-hints.js';
-import { copy, rewriteOf } from '../src/engine/rewrite.js';
+import { copy, leaving, rewriteOf } from '../src/engine/rewrite.js';
 
 export default defineRule({
   id: 'require-concurrent-index-drop',
   severity: 'warning',
+  fixable: true,
   docs: {
     summary: 'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table.',
     why: `A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: every read and write of the
@@ -45,7 +46,10 @@ DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;
           context.report({
             messageId: 'drop',
             data: { index, hint: outsideTransactionHint(ctx.migration, ctx.half) },
-            rewrite: rewriteOf({ statements: [{ DropStmt: { ...copy(node), objects: [copy(node.objects[i])], concurrent: true, behavior: 'DROP_RESTRICT' } }], outsideTransaction: true }),
+            rewrite: leaving(
+              rewriteOf({ statements: [{ DropStmt: { ...copy(node), objects: [copy(node.objects[i])], concurrent: true, behavior: 'DROP_RESTRICT' } }], outsideTransaction: true }),
+              node.objects.length > 1 ? { DropStmt: { ...copy(node), objects: node.objects.filter((_: unknown, j: number) => j !== i).map(copy) } } : null,
+            ),
           });
         });
       },

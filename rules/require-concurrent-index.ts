@@ -6,6 +6,7 @@ import { copy, rewriteOf } from '../src/engine/rewrite.js';
 export default defineRule({
   id: 'require-concurrent-index',
   severity: 'error',
+  fixable: true,
   docs: {
     summary: 'CREATE INDEX without CONCURRENTLY on an existing table blocks writes for the whole build.',
     why: `CREATE INDEX takes a SHARE lock on the table: reads go on, but every INSERT, UPDATE and DELETE

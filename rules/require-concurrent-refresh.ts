@@ -5,6 +5,7 @@ import { copy, rewriteOf } from '../src/engine/rewrite.js';
 export default defineRule({
   id: 'require-concurrent-refresh',
   severity: 'warning',
+  fixable: true,
   docs: {
     summary: 'REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks every read of the view.',
     why: `A plain REFRESH MATERIALIZED VIEW takes an ACCESS EXCLUSIVE lock on the view for the whole

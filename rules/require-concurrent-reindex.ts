@@ -6,6 +6,7 @@ import { isConcurrentReindex } from '../src/engine/postgres-facts.js';
 export default defineRule({
   id: 'require-concurrent-reindex',
   severity: 'warning',
+  fixable: true,
   docs: {
     summary: 'REINDEX without CONCURRENTLY blocks writes (PostgreSQL 12+ can do it concurrently).',
     why: `REINDEX locks out writes to the table (SHARE lock) and takes an ACCESS EXCLUSIVE lock on each index

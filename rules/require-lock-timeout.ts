@@ -8,6 +8,7 @@ import type { Migration } from '../src/engine/types.js';
 export default defineRule({
   id: 'require-lock-timeout',
   severity: 'warning',
+  fixable: true,
   docs: {
     summary: 'A statement takes a lock that blocks reads or writes on an existing table with no lock_timeout set.',
     why: `Even an instant ALTER TABLE must first get its lock, and it waits behind every transaction using the

@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { alterTable, copy, dropConstraint, notNullCheck, rewriteOf, setNotNull, validateConstraint } from '../src/engine/rewrite.js';
+import { alterTable, copy, dropConstraint, notNullCheck, leaving, rewriteOf, setNotNull, validateConstraint, withoutCommands } from '../src/engine/rewrite.js';
 import type { StatementContext } from '../src/engine/rule.js';
 import type { AstNode } from '../src/engine/types.js';
 import { existingTableCommands } from '../src/engine/rule-helpers.js';
@@ -7,6 +7,7 @@ import { existingTableCommands } from '../src/engine/rule-helpers.js';
 export default defineRule({
   id: 'set-not-null-scan',
   severity: 'error',
+  fixable: true,
   docs: {
     summary: 'SET NOT NULL (or a PRIMARY KEY USING INDEX on nullable columns) on an existing table scans the whole table under an ACCESS EXCLUSIVE lock.',
     why: `ALTER COLUMN ... SET NOT NULL takes an ACCESS EXCLUSIVE lock and reads every row to check that none
@@ -72,10 +73,13 @@ ALTER TABLE users DROP CONSTRAINT users_email_not_null;
           context.report({
             messageId: 'primaryKey',
             node: constraint,
-            rewrite: rewriteOf(
-              { statements: nullable.map((c) => notNullCheck(node.relation, c, checkName(node, c))) },
-              { statements: nullable.map((c) => validateConstraint(node.relation, checkName(node, c))) },
-              { statements: [alterTable(node.relation, [copy(cmd)]), ...nullable.map((c) => dropConstraint(node.relation, checkName(node, c)))] },
+            rewrite: leaving(
+              rewriteOf(
+                { statements: nullable.map((c) => notNullCheck(node.relation, c, checkName(node, c))) },
+                { statements: nullable.map((c) => validateConstraint(node.relation, checkName(node, c))) },
+                { statements: [alterTable(node.relation, [copy(cmd)]), ...nullable.map((c) => dropConstraint(node.relation, checkName(node, c)))] },
+              ),
+              withoutCommands(node, [cmd]),
             ),
             data: { table, index: constraint.indexname, columns: nullable.map((c) => `"${c}"`).join(', ') },
           });
@@ -88,10 +92,13 @@ ALTER TABLE users DROP CONSTRAINT users_email_not_null;
           context.report({
             messageId: 'scan',
             // The CHECK is named apart from PostgreSQL 18's own <table>_<column>_not_null constraint.
-            rewrite: rewriteOf(
-              { statements: [notNullCheck(node.relation, column, checkName(node, column))] },
-              { statements: [validateConstraint(node.relation, checkName(node, column))] },
-              { statements: [setNotNull(node.relation, column), dropConstraint(node.relation, checkName(node, column))] },
+            rewrite: leaving(
+              rewriteOf(
+                { statements: [notNullCheck(node.relation, column, checkName(node, column))] },
+                { statements: [validateConstraint(node.relation, checkName(node, column))] },
+                { statements: [setNotNull(node.relation, column), dropConstraint(node.relation, checkName(node, column))] },
+              ),
+              withoutCommands(node, [cmd]),
             ),
             data: {
               table,

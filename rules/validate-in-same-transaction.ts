@@ -1,11 +1,12 @@
 import { relationName } from '../src/engine/ast.js';
 import { lockWithArticle } from '../src/engine/postgres-facts.js';
 import { defineRule } from '../src/engine/rule.js';
-import { rewriteOf, validateConstraint } from '../src/engine/rewrite.js';
+import { leaving, rewriteOf, validateConstraint, withoutCommands } from '../src/engine/rewrite.js';
 
 export default defineRule({
   id: 'validate-in-same-transaction',
   severity: 'warning',
+  fixable: true,
   docs: {
     summary: 'VALIDATE CONSTRAINT in the same transaction as the NOT VALID add, or as another strong lock on the table.',
     why: `The point of NOT VALID is to split a constraint into an instant add and a VALIDATE that takes only
@@ -58,7 +59,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
           context.report({
             messageId: 'sameTransaction',
             data: { constraint: cmd.name, table, mode: lockWithArticle(held.mode), line, earlier: addsIt ? 'the statement that added it' : 'an earlier statement' },
-            rewrite: rewriteOf({ statements: [validateConstraint(node.relation, cmd.name)] }),
+            rewrite: leaving(rewriteOf({ statements: [validateConstraint(node.relation, cmd.name)], apart: true }), withoutCommands(node, [cmd])),
           });
         }
       },

@@ -5,7 +5,7 @@
 // The same files are then read by migsafe, whose model of the runner must equal what was observed.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -223,4 +223,17 @@ export function describeRunner(title: string, driver: RunnerDriver, scenarios: R
       }, 60_000);
     }
   });
+}
+
+// dbmate's npm package ships its Go binary as a per-platform optional dependency, which npm's lock
+// file keeps for this platform only (then `npm ci` refuses it elsewhere): it is installed here, for
+// this test, into a cache folder, once.
+export const DBMATE_VERSION = '2.36.0';
+export const dbmateHome = path.join(repoRoot, 'node_modules', '.cache', `migsafe-test-dbmate-${DBMATE_VERSION}`);
+export const dbmateBin = path.join(dbmateHome, 'node_modules', '.bin', 'dbmate');
+export function installDbmate(): string | null {
+  if (existsSync(dbmateBin)) return null;
+  mkdirSync(dbmateHome, { recursive: true });
+  const npm = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', dbmateHome, `dbmate@${DBMATE_VERSION}`], { encoding: 'utf8', timeout: 120_000 });
+  return npm.status === 0 && existsSync(dbmateBin) ? null : `dbmate@${DBMATE_VERSION} could not be installed from npm: ${(npm.stderr || String(npm.error)).trim().split('\n').pop()}`;
 }

@@ -1,4 +1,4 @@
-// `migsafe lint | trace | verify | baseline | rules | explain`. Exit codes: 0 clean, 1 findings over the threshold, 2 usage,
+// `migsafe lint | trace | verify | fix | baseline | stats | rules | explain`. Exit codes: 0 clean, 1 findings over the threshold, 2 usage,
 // config or internal error (one line on stderr; the stack only with --debug).
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -121,6 +121,24 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   };
   observed('trace', 'run migrations on PostgreSQL and report the locks and rewrites each statement takes');
   observed('verify', 'run up → down → up on PostgreSQL and report what the round trip does not restore');
+
+  program
+    .command('fix')
+    .description('rewrite the migrations that are not committed yet into their safe form, in the directory\'s own layout, and prove it on PostgreSQL before writing')
+    .argument('[paths...]', 'files, directories or globs (default: the current directory); a file named here is fixed even if it is committed')
+    .option('--dry-run', 'print the change as a diff, and what was proved; write nothing')
+    .option('--rule <id>', 'fix only this rule\'s findings (repeatable)', (value: string, all: string[]) => [...all, value], [])
+    .option('--pg-version <n>', "target PostgreSQL major version, 10 to 18 (default 15, or the config's)", parsePgVersion)
+    .option('-c, --config <file>', 'config file (default: found by walking up from the working directory)')
+    .option('--debug', 'print stack traces of internal errors')
+    .action(async (paths: string[], options: { dryRun?: boolean; rule: string[]; pgVersion?: number; config?: string }) => {
+      const { fix } = await import('../fix/fix.js');
+      const { printFix } = await import('../fix/print.js');
+      const known = new Set((await loadRules()).filter((r) => r.fixable).map((r) => r.id));
+      for (const id of options.rule) if (!known.has(id)) throw new UsageError(`--rule: "${id}" is not a rule migsafe fix can fix (${[...known].sort().join(', ')})`);
+      const outcome = await fix({ paths, configPath: options.config, pgVersion: options.pgVersion, dryRun: options.dryRun, only: options.rule.length ? options.rule : undefined });
+      exitCode = printFix(outcome, { dryRun: !!options.dryRun, cwd: process.cwd(), stdout: io.stdout, stderr: io.stderr });
+    });
 
   selection(program.command('baseline').description('record the current findings, so that lint --baseline reports only new ones'))
     .option('-o, --output <file>', "the baseline file to write (default: the config's \"baseline\", or migsafe-baseline.json)")

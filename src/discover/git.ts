@@ -51,6 +51,15 @@ export function stagedFiles(cwd: string): ChangedFiles {
  * Of these files (absolute paths), the ones git tracks and that are unchanged since HEAD: migrations
  * that are most likely deployed already. Empty outside a git repository.
  */
+/** The top folder of the git work tree around cwd, or null outside one (or without git). */
+export function gitTop(cwd: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
 export function committedUnchanged(cwd: string, files: string[]): Set<string> {
   let top: string;
   try {

@@ -1,4 +1,5 @@
 // The whole pipeline for one run: discover → sources → rules → suppressions → diagnostics.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { discover, isMigrationFile } from '../discover/discover.js';
 import { changedSince, stagedFiles } from '../discover/git.js';
@@ -35,6 +36,11 @@ export interface LintRequest {
   withoutContext?: boolean;
   /** Table statistics file (`migsafe stats`), instead of the config's or .migsafe-stats.json. */
   stats?: string;
+  /**
+   * Texts that stand for files, on disk or not, by absolute path (`migsafe fix` lints and runs what
+   * it would write before writing it). Those not on disk are targets.
+   */
+  overlay?: Record<string, string>;
 }
 
 export interface LintSummary {
@@ -111,6 +117,8 @@ export function prepareRunWith(request: LintRequest, rules: RuleModule[], loaded
   const stdinPath = request.stdin ? path.resolve(cwd, request.stdin.filename) : null;
   const contents = new Map<string, string>();
   if (stdinPath) contents.set(stdinPath, request.stdin!.text);
+  for (const [file, text] of Object.entries(request.overlay ?? {})) contents.set(file, text);
+  const unwritten = Object.keys(request.overlay ?? {}).filter((file) => !existsSync(file));
   let paths = request.paths;
   const changeOnly = request.changedSince !== undefined || !!request.staged;
   if (changeOnly) {
@@ -124,7 +132,7 @@ export function prepareRunWith(request: LintRequest, rules: RuleModule[], loaded
     include: loaded.config.include,
     exclude: loaded.config.exclude,
     base: loaded.base,
-    extraFiles: stdinPath ? [stdinPath] : [],
+    extraFiles: [...(stdinPath ? [stdinPath] : []), ...unwritten],
     allowEmpty: changeOnly,
     withoutContext: request.withoutContext,
   });

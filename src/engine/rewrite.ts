@@ -60,16 +60,39 @@ export function setLockTimeout(value = '5s'): AstNode {
  * A rewrite of one migration per group of statements, in order; undefined where the deparser
  * cannot print one of them (the help then says so, and the finding stands).
  */
-export function rewriteOf(...migrations: ({ statements: AstNode[]; outsideTransaction?: boolean } | null)[]): Rewrite | undefined {
+export function rewriteOf(...migrations: (RewriteMigration | null)[]): Rewrite | undefined {
   try {
     return {
       migrations: migrations
-        .filter((m): m is { statements: AstNode[]; outsideTransaction?: boolean } => !!m)
-        .map((m) => ({ statements: m.statements.map(sqlOf), ...(m.outsideTransaction ? { outsideTransaction: true } : {}) })),
+        .filter((m): m is RewriteMigration => !!m)
+        .map((m) => ({ statements: m.statements.map(sqlOf), ...(m.outsideTransaction ? { outsideTransaction: true } : {}), ...(m.apart ? { apart: true } : {}) })),
     };
   } catch {
     return undefined;
   }
+}
+
+interface RewriteMigration {
+  statements: AstNode[];
+  outsideTransaction?: boolean;
+  apart?: boolean;
+}
+
+/**
+ * A rewrite of some of a statement's parts (one subcommand of an ALTER TABLE, one index of a DROP):
+ * what stays of the statement is `rest` (null: nothing), for `migsafe fix` to leave in its place.
+ */
+export function leaving(rewrite: Rewrite | undefined, rest: AstNode | null): Rewrite | undefined {
+  if (!rewrite) return undefined;
+  if (!rest) return { ...rewrite, residual: null };
+  const printed = printable(rest);
+  return printed === null ? rewrite : { ...rewrite, residual: printed };
+}
+
+/** The ALTER TABLE without the given subcommands (null when none is left). */
+export function withoutCommands(statement: AstNode, cmds: AstNode[]): AstNode | null {
+  const rest = (statement.cmds ?? []).filter((item: AstNode) => !cmds.includes(item.AlterTableCmd));
+  return rest.length ? { AlterTableStmt: { ...copy(statement), cmds: rest.map(copy) } } : null;
 }
 
 /** What `{{rewrite}}` reads when no rewrite could be printed. */
@@ -79,7 +102,7 @@ export const UNPRINTABLE_REWRITE = '(migsafe could not print the rewritten SQL f
 export function showRewrite(rewrite: Rewrite): string {
   return rewrite.migrations
     .map((migration, i) => {
-      const heading = i === 0 ? '' : `-- then, in a later migration${migration.outsideTransaction ? ' (outside a transaction)' : ''}:\n  `;
+      const heading = i === 0 && !migration.apart ? '' : `-- ${i === 0 ? 'in a later migration' : 'then, in a later migration'}${migration.outsideTransaction ? ' (outside a transaction)' : ''}:\n  `;
       return heading + migration.statements.map((sql) => `${sql};`).join('\n  ');
     })
     .join('\n  ');

@@ -123,6 +123,11 @@ export interface RuleModule {
   messages: Record<string, MessageTemplate>;
   /** Destructive-change rules leave down halves alone: dropping what up created is the point. */
   checksDown?: boolean;
+  /**
+   * `migsafe fix` writes this rule's rewrite into the migrations: it does what the statement meant
+   * to do, safely (a rewrite that changes what the data ends up as is advice, not a fix).
+   */
+  fixable?: boolean;
   create(context: RuleContext): RuleListener;
   /** Checks about a migration as a whole (its halves, its files), once per migration. */
   checkMigration?: (migration: MigrationContext, context: RuleContext) => void;

@@ -111,7 +111,17 @@ export interface Migration {
  * `outsideTransaction` must run without a transaction (CONCURRENTLY).
  */
 export interface Rewrite {
-  migrations: { statements: string[]; outsideTransaction?: boolean }[];
+  /**
+   * `apart`: the first migration may not share the flagged statement's transaction (a VALIDATE after
+   * the lock that added it); later migrations are always apart.
+   */
+  migrations: { statements: string[]; outsideTransaction?: boolean; apart?: boolean }[];
+  /**
+   * What stays of the flagged statement where it was: its other subcommands (a string), nothing
+   * (null). Absent: the rewrite stands for the whole statement (`migsafe fix` then fixes only a
+   * statement with one subcommand).
+   */
+  residual?: string | null;
   /** `down`: the statements belong at the end of this migration's down half, not in new migrations. */
   addTo?: 'down';
 }

@@ -4,6 +4,7 @@
 // https://github.com/golang-migrate/migrate/blob/master/database/postgres/TUTORIAL.md
 import path from 'node:path';
 import type { Migration } from '../engine/types.js';
+import { noteLines, numberedFiles, sqlLines } from '../fix/writer.js';
 import { makeHalf, parseFileRange, type SqlLayout } from './layout.js';
 
 const HALF = /^(.*)\.(up|down)\.sql$/i;
@@ -46,5 +47,15 @@ export const golangMigrateLayout: SqlLayout = {
       });
     }
     return migrations;
+  },
+  writer: {
+    outsideTransaction: 'alone',
+    create: (after, next, migrations) =>
+      numberedFiles(after, next, migrations, (version, m) => ({
+        [`${version}_${m.name}.up.sql`]: noteLines(m.notes) + sqlLines(m.up),
+        ...(m.down ? { [`${version}_${m.name}.down.sql`]: sqlLines(m.down) } : {}),
+      })),
+    // A file of one statement runs outside a transaction as it is.
+    optOut: () => [],
   },
 };

@@ -2,6 +2,7 @@
 // unless the file says `-- +goose NO TRANSACTION`. StatementBegin/StatementEnd only group lines
 // into one statement, which PostgreSQL's parser does on its own for dollar-quoted bodies.
 // https://pressly.github.io/goose/documentation/annotations/
+import { noteLines, numberedFiles, sqlLines } from '../fix/writer.js';
 import { markedFileMigration, splitByMarkers, type SqlLayout } from './layout.js';
 
 const MARKER = /^--\s*\+goose\s+(up|down)\b/i;
@@ -19,5 +20,18 @@ export const gooseLayout: SqlLayout = {
       });
       return markedFileMigration('goose', directory, file, sections, context, () => (noTransaction ? 'none' : 'wrapped'));
     });
+  },
+  writer: {
+    outsideTransaction: 'marker',
+    create: (after, next, migrations) =>
+      numberedFiles(after, next, migrations, (version, m) => ({
+        [`${version}_${m.name}.sql`]:
+          `${m.outsideTransaction || m.downOutsideTransaction ? '-- +goose NO TRANSACTION\n' : ''}-- +goose Up\n${noteLines(m.notes)}${sqlLines(m.up)}` + (m.down ? `\n-- +goose Down\n${sqlLines(m.down)}` : ''),
+      })),
+    optOut(migration) {
+      const file = migration.up.files[0]!;
+      if (migration.up.transaction === 'none') return [];
+      return [{ file: file.path, start: 0, end: 0, text: '-- +goose NO TRANSACTION\n' }];
+    },
   },
 };

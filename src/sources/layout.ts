@@ -5,6 +5,7 @@ import type { RunnerProject } from './runner-project.js';
 import type { Migration, MigrationHalf, Section, SourceFile, Statement, TransactionMode } from '../engine/types.js';
 import { fileSlice, type ParseOptions, parseSqlChunk } from './sql-statements.js';
 import type { SourceKind } from '../discover/discover.js';
+import type { MigrationWriter } from '../fix/writer.js';
 
 export interface MigrationDirectory {
   /** The directory whose migrations run in order (for Prisma: the `migrations` folder). */
@@ -35,6 +36,8 @@ export interface SqlLayout {
   read(directory: MigrationDirectory, context: ReadContext): Migration[];
   /** read() returns migrations in the runner's order; otherwise they are sorted by id. */
   ordersItself?: boolean;
+  /** How `migsafe fix` writes migrations in this layout (none: fix leaves its migrations alone). */
+  writer?: MigrationWriter;
 }
 
 export function parseFileRange(

@@ -2,24 +2,8 @@
 // migrations and Drizzle's migrator; and migsafe's model of the same files. (golang-migrate, goose,
 // Flyway, sqitch, Atlas and Diesel do not install from npm; their rules follow their documentation,
 // cited in src/engine/runner-hints.ts.)
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../helpers.js';
-import { describeRunner, halfStatements, js, packageFile, run, serverAvailable, stamp, type MigrationSpec, type RunnerDriver } from '../runner-harness.js';
-
-// dbmate's npm package ships its Go binary as a per-platform optional dependency, which npm's lock
-// file keeps for this platform only (then `npm ci` refuses it elsewhere): it is installed here, for
-// this test, into a cache folder, once.
-const DBMATE_VERSION = '2.36.0';
-const dbmateHome = path.join(repoRoot, 'node_modules', '.cache', `migsafe-test-dbmate-${DBMATE_VERSION}`);
-const dbmateBin = path.join(dbmateHome, 'node_modules', '.bin', 'dbmate');
-function installDbmate(): string | null {
-  if (existsSync(dbmateBin)) return null;
-  mkdirSync(dbmateHome, { recursive: true });
-  const npm = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', dbmateHome, `dbmate@${DBMATE_VERSION}`], { encoding: 'utf8', timeout: 120_000 });
-  return npm.status === 0 && existsSync(dbmateBin) ? null : `dbmate@${DBMATE_VERSION} could not be installed from npm: ${(npm.stderr || String(npm.error)).trim().split('\n').pop()}`;
-}
+import { dbmateBin, describeRunner, halfStatements, installDbmate, js, packageFile, run, serverAvailable, stamp, type MigrationSpec, type RunnerDriver } from '../runner-harness.js';
 
 const dbmate: RunnerDriver = {
   kind: 'sql',

@@ -1,0 +1,265 @@
+// migsafe fix: writes the safe rewrite of each finding into the migrations that are not deployed yet,
+// in the directory's own layout, then proves the result before a byte reaches the disk: the result
+// is linted (the fixed findings gone, nothing new), then run on PostgreSQL (verify: up → down → up;
+// trace: the locks and rewrites), and compared with the same runs of the migrations as they were.
+// Everything runs on an overlay of the files (LintRequest.overlay): --dry-run writes nothing.
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { loadModule, parseSync } from 'libpg-query';
+import { gitTop, committedUnchanged } from '../discover/git.js';
+import { DEFAULT_PLACEHOLDERS, settingsFor } from '../engine/config-settings.js';
+import { readDirectory } from '../engine/lint-directories.js';
+import { lint, prepareRun, type LintRequest, type LintResult } from '../engine/lint.js';
+import type { AstNode, Diagnostic, Migration, Rewrite, SourceFile, Statement } from '../engine/types.js';
+import { layoutByName } from '../sources/index.js';
+import { applyEdits, planFix } from './plan.js';
+import type { TextEdit } from './writer.js';
+
+export interface FixRequest extends LintRequest {
+  /** Compute, prove and show the change; write nothing. */
+  dryRun?: boolean;
+  /** Fix only these rules' findings (`--rule`); all fixable rules when absent. */
+  only?: string[];
+  /** Run the proof on PostgreSQL (verify and trace); on by default. */
+  prove?: boolean;
+  /** The database the proof runs on (tests reuse one PGlite); a new embedded one otherwise. */
+  database?: import('../trace/database.js').Database;
+}
+
+export interface FixedFinding {
+  ruleId: string;
+  file: string;
+  line: number;
+  message: string;
+  /** In a migration fix wrote (a lock_timeout its new migration needs). */
+  generated?: boolean;
+}
+
+export interface FixOutcome {
+  /** Every file the fix changes or creates, with its text before (null: new) and after. */
+  files: { path: string; before: string | null; after: string }[];
+  fixed: FixedFinding[];
+  /** Fixable findings left as they were, and why. */
+  unfixed: (FixedFinding & { reason: string })[];
+  /** Fixable findings in committed migrations, left alone. */
+  committed: number;
+  /** What was proved, line by line, and whether everything held. */
+  proof: { ok: boolean; lines: string[] };
+  written: boolean;
+}
+
+const ROUNDS = 8;
+
+export async function fix(request: FixRequest): Promise<FixOutcome> {
+  await loadModule();
+  const cwd = request.cwd ?? process.cwd();
+  // Texts of the files as fix would leave them (absolute path → text), and the new ones among them.
+  const overlay = new Map<string, string>();
+  const created = new Set<string>();
+  const named = new Set(request.paths.map((p) => path.resolve(cwd, p)).filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile()));
+  const deployed = deployedFiles(cwd);
+  const fixed: FixedFinding[] = [];
+  const reasons = new Map<string, string>();
+  // Findings in committed migrations (deployed, probably): not fix's to change unless named.
+  const committed = new Set<string>();
+  // The last migration written after each fixed one, so that later rounds number theirs after it.
+  const tails = new Map<string, string>();
+  const requestFor = (paths: string[]): LintRequest => ({ ...request, paths, overlay: Object.fromEntries(overlay), cache: undefined });
+  let initial: LintResult | null = null;
+  let result: LintResult | null = null;
+  for (let round = 0; round < ROUNDS; round++) {
+    const lintRequest = requestFor([...request.paths, ...created]);
+    result = await lint(lintRequest);
+    if (result.errors.length) throw new Error(result.errors[0]!.split('\n')[0]);
+    initial ??= result;
+    const fixable = new Set(result.rules.filter((r) => r.fixable).map((r) => r.id));
+    const directories = await readMigrations(lintRequest);
+    // One fix per migration a round (the first that can be written): the next round lints what this one wrote.
+    const candidates = new Map<Migration, { diagnostic: Diagnostic; statement: Statement; migrations: Migration[] }[]>();
+    for (const diagnostic of result.diagnostics) {
+      if (!fixable.has(diagnostic.ruleId) || !diagnostic.rewrite || !diagnostic.source) continue;
+      const file = diagnostic.source.path;
+      const generated = created.has(file);
+      // What fix wrote is fixed for every rule (a lock_timeout its new migration needs).
+      if (!generated && request.only && !request.only.includes(diagnostic.ruleId)) continue;
+      const key = keyOf(diagnostic);
+      if (reasons.has(key)) continue;
+      if (!generated && !named.has(file) && deployed(file)) {
+        committed.add(key);
+        continue;
+      }
+      const found = locate(directories, diagnostic);
+      if (!found) {
+        reasons.set(key, 'migsafe could not find the statement in its migration');
+        continue;
+      }
+      candidates.set(found.migration, [...(candidates.get(found.migration) ?? []), { diagnostic, ...found }]);
+    }
+    let changed = false;
+    for (const [migration, list] of candidates) {
+      const writer = layoutByName(migration.layout)?.writer;
+      for (const { diagnostic, statement, migrations } of list) {
+        if (!writer) {
+          reasons.set(keyOf(diagnostic), `migsafe fix does not write ${migration.layout} migrations yet`);
+          continue;
+        }
+        const tailFile = tails.get(migration.files[0]!.path);
+        const tail = (tailFile && migrations.find((m) => m.files.some((f) => f.path === tailFile))) || migration;
+        const next = migrations[migrations.indexOf(tail) + 1] ?? null;
+        const history = migrations.slice(0, migrations.indexOf(migration) + 1).flatMap((m) => m.up.statements.flatMap((s) => (s.ast ? [s.ast] : [])));
+        const plan = planFix({ migration, statement, rewrite: diagnostic.rewrite as Rewrite, writer, tail, next, parse: parseStatement, history });
+        if ('error' in plan) {
+          reasons.set(keyOf(diagnostic), plan.error);
+          continue;
+        }
+        for (const [file, text] of applyEdits(plan.edits, (file) => overlay.get(file) ?? fileText(migration, file))) overlay.set(file, text);
+        for (const [file, text] of Object.entries(plan.files)) {
+          overlay.set(file, text);
+          created.add(file);
+        }
+        if (plan.lastFile) tails.set(migration.files[0]!.path, plan.lastFile);
+        fixed.push({ ruleId: diagnostic.ruleId, file: diagnostic.file, line: diagnostic.line, message: diagnostic.message, generated: created.has(diagnostic.source!.path) });
+        changed = true;
+        break;
+      }
+    }
+    if (!changed) break;
+  }
+  // What is left after the last round.
+  if (overlay.size) result = await lint(requestFor([...request.paths, ...created]));
+  const files = [...overlay].map(([file, after]) => ({ path: file, before: created.has(file) ? null : readFileSync(file, 'utf8'), after })).filter((f) => f.before !== f.after);
+  const unfixed = (result?.diagnostics ?? [])
+    .filter((d) => result!.rules.find((r) => r.id === d.ruleId)?.fixable && d.rewrite && !committed.has(keyOf(d)) && (!request.only || request.only.includes(d.ruleId) || created.has(d.source?.path ?? '')))
+    .map((d) => ({ ruleId: d.ruleId, file: d.file, line: d.line, message: d.message, reason: reasons.get(keyOf(d)) ?? 'migsafe fix found no safe way to write it' }));
+  if (!files.length) return { files, fixed: [], unfixed, committed: committed.size, proof: { ok: true, lines: [] }, written: false };
+  // What fix wrote but could not make clean is said below ("not fixed"), not counted against it.
+  const declined = (d: Diagnostic) => overlay.has(d.source?.path ?? '') && reasons.has(keyOf(d));
+  const proof = await prove(request, initial!, overlay, created, fixed, declined);
+  let written = false;
+  if (proof.ok && !request.dryRun) {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    for (const file of files) {
+      mkdirSync(path.dirname(file.path), { recursive: true });
+      writeFileSync(file.path, file.after);
+    }
+    written = true;
+  }
+  return { files, fixed, unfixed, committed: committed.size, proof, written };
+}
+
+/** A finding, the same across rounds while its statement is untouched. */
+function keyOf(diagnostic: Diagnostic): string {
+  return `${diagnostic.source?.path}\u0000${diagnostic.ruleId}\u0000${diagnostic.statementText ?? diagnostic.message}`;
+}
+
+function fileText(migration: Migration, file: string): string {
+  return migration.files.find((f) => f.path === file)?.text ?? readFileSync(file, 'utf8');
+}
+
+/** Whether a file is committed unchanged in git (deployed, as far as migsafe can tell). */
+function deployedFiles(cwd: string): (file: string) => boolean {
+  if (gitTop(cwd) === null) return () => true;
+  const cache = new Map<string, boolean>();
+  return (file) => {
+    if (!cache.has(file)) cache.set(file, committedUnchanged(cwd, [file]).has(file));
+    return cache.get(file)!;
+  };
+}
+
+function parseStatement(sql: string): AstNode {
+  const stmts = parseSync(sql).stmts ?? [];
+  if (stmts.length !== 1) throw new Error(`expected one statement: ${sql}`);
+  return stmts[0]!.stmt as AstNode;
+}
+
+interface DirectoryMigrations {
+  migrations: Migration[];
+}
+
+/** Each directory's migrations as the lint of this request reads them. */
+async function readMigrations(request: LintRequest): Promise<DirectoryMigrations[]> {
+  const { job } = await prepareRun(request);
+  const files = new Map<string, SourceFile>();
+  const placeholders = (job.config.config.placeholders ?? DEFAULT_PLACEHOLDERS).map((p) => new RegExp(p, 'g'));
+  return job.directories.map((directory) => {
+    const settings = settingsFor(job.config, directory.dir, job.cli);
+    return { migrations: readDirectory(directory, job, files, { layout: settings.layout, assumeInTransaction: settings.assumeInTransaction, placeholders, runners: settings.runners }) };
+  });
+}
+
+/** The up statement a finding is about, with its migration and the directory's migrations. */
+function locate(directories: DirectoryMigrations[], diagnostic: Diagnostic): { migration: Migration; statement: Statement; migrations: Migration[] } | null {
+  const source = diagnostic.source!;
+  const offset = (source.lineStarts[diagnostic.line - 1] ?? 0) + diagnostic.column - 1;
+  for (const { migrations } of directories) {
+    for (const migration of migrations) {
+      if (migration.id !== diagnostic.migration) continue;
+      const half = diagnostic.section === 'down' ? migration.down : migration.up;
+      const statement = half?.statements.find((s) => s.file.path === source.path && s.span.start <= offset && offset <= s.span.end && s.ast);
+      if (statement) return { migration, statement, migrations };
+    }
+  }
+  return null;
+}
+
+/** The counts of findings by rule, of error and warning severity, in the given files. */
+function countByRule(diagnostics: Diagnostic[], files: Set<string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const d of diagnostics) {
+    if (d.severity === 'info' || !d.source || !files.has(d.source.path)) continue;
+    counts.set(d.ruleId, (counts.get(d.ruleId) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Rules with more findings after than before (after the fixed ones are taken off before). */
+function introduced(before: Map<string, number>, after: Map<string, number>, fixedCounts: Map<string, number> = new Map()): string[] {
+  const out: string[] = [];
+  for (const [rule, count] of after) {
+    const allowed = Math.max(0, (before.get(rule) ?? 0) - (fixedCounts.get(rule) ?? 0));
+    if (count > allowed) out.push(`${rule} (${count} after, ${allowed} expected)`);
+  }
+  return out;
+}
+
+async function prove(request: FixRequest, initial: LintResult, overlay: Map<string, string>, created: Set<string>, fixed: FixedFinding[], declined: (d: Diagnostic) => boolean): Promise<FixOutcome['proof']> {
+  const lines: string[] = [];
+  let ok = true;
+  const touched = new Set(overlay.keys());
+  const original = new Set([...touched].filter((f) => !created.has(f)));
+  const withFix: LintRequest = { ...request, paths: [...touched], overlay: Object.fromEntries(overlay), cache: undefined };
+  const asWere: LintRequest = { ...request, paths: [...original], cache: undefined };
+  // 1. Lint: the fixed findings are gone, and nothing new is reported in what fix wrote.
+  const after = await lint(withFix);
+  const fixedCounts = new Map<string, number>();
+  for (const f of fixed.filter((f) => !f.generated)) fixedCounts.set(f.ruleId, (fixedCounts.get(f.ruleId) ?? 0) + 1);
+  const worse = introduced(countByRule(initial.diagnostics, original), countByRule(after.diagnostics.filter((d) => !declined(d)), touched), fixedCounts);
+  if (worse.length) {
+    ok = false;
+    lines.push(`lint: the fixed migrations have findings they should not: ${worse.join(', ')}`);
+  } else {
+    lines.push(`lint: ${fixed.length} finding${fixed.length === 1 ? '' : 's'} fixed, none introduced`);
+  }
+  if (request.prove === false) return { ok, lines };
+  // 2. verify and trace on PostgreSQL, before and after: nothing the fix wrote fails its round trip
+  // or holds a lock or rewrites a table where the migrations as they were did not.
+  const { runObserved } = await import('../trace/run.js');
+  for (const command of ['verify', 'trace'] as const) {
+    const beforeRun = original.size ? await runObserved(command, { ...asWere, database: request.database }) : null;
+    const afterRun = await runObserved(command, { ...withFix, database: request.database });
+    const worseRun = introduced(countByRule(beforeRun?.diagnostics ?? [], original), countByRule(afterRun.diagnostics, touched));
+    const incomplete = afterRun.observed && afterRun.observed.completed < afterRun.observed.targets && command === 'verify';
+    if (worseRun.length || afterRun.errors.length || incomplete) {
+      ok = false;
+      const details = afterRun.diagnostics.filter((d) => d.severity !== 'info' && d.source && touched.has(d.source.path)).map((d) => `  ${d.file}:${d.line} ${d.ruleId}: ${d.message}`);
+      lines.push(`${command}: ${[...worseRun, ...afterRun.errors, ...(incomplete ? [`${afterRun.observed!.completed} of ${afterRun.observed!.targets} migrations completed`] : [])].join(', ')}`, ...details);
+    } else if (command === 'verify') {
+      lines.push(`verify: up → down → up of the ${afterRun.observed?.targets ?? 0} changed and new migrations restores the schema (${afterRun.database})`);
+    } else {
+      lines.push(`trace: no lock or rewrite beyond what the migrations as they were had (${afterRun.database})`);
+    }
+  }
+  return { ok, lines };
+}
+
+export type { TextEdit };

@@ -1,0 +1,87 @@
+// How `migsafe fix` writes migrations in a layout: the files of a new migration, named and numbered
+// as the directory does, and the edit that makes an existing migration run outside a transaction.
+// Each layout that fix can write keeps its writer beside its reader (src/sources/<layout>.ts).
+import path from 'node:path';
+import type { Migration } from '../engine/types.js';
+
+export interface NewMigration {
+  /** What it does, for its file name (snake_case, no version). */
+  name: string;
+  /** Its statements, each without the semicolon. */
+  up: string[];
+  /** What undoes it; null when the directory keeps no down migrations. */
+  down: string[] | null;
+  outsideTransaction: boolean;
+  /** The down has a statement that refuses a transaction block (DROP INDEX CONCURRENTLY). */
+  downOutsideTransaction: boolean;
+  /** Comment lines above the up statements (without `-- `). */
+  notes: string[];
+}
+
+/** A change to a file: the text from `start` to `end` (offsets into its text) becomes `text`. */
+export interface TextEdit {
+  file: string;
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface MigrationWriter {
+  /**
+   * How the runner runs a statement outside a transaction: `alone` in a migration (it sends a file
+   * as one query, an implicit transaction with more than one statement), or by a `marker` in the
+   * file, after which each statement runs on its own.
+   */
+  outsideTransaction: 'alone' | 'marker';
+  /**
+   * The files (absolute path → text) of new migrations that run after `after` and before `next`
+   * (null: after the last), in order; or why they cannot be numbered there.
+   */
+  create(after: Migration, next: Migration | null, migrations: NewMigration[]): Record<string, string> | { error: string };
+  /** The edits that make a migration run outside a transaction ([] when it already does; null when the layout cannot). */
+  optOut(migration: Migration): TextEdit[] | null;
+}
+
+/** The version a migration id starts with (`000012` of `000012_add_index`), or null. */
+export function versionOf(id: string): string | null {
+  return /^\d+/.exec(id)?.[0] ?? null;
+}
+
+/**
+ * `count` versions after `after`'s, below `next`'s: the next numbers, zero-padded as the directory
+ * pads them (a timestamp version gets the next seconds). Null when there is no room.
+ */
+export function versionsBetween(after: Migration, next: Migration | null, count: number): string[] | { error: string } {
+  const from = versionOf(after.id);
+  if (from === null) return { error: `migsafe cannot number a migration after "${after.id}": its name does not start with a version` };
+  const limit = next ? versionOf(next.id) : null;
+  const versions: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const value = (BigInt(from) + BigInt(i)).toString().padStart(from.length, '0');
+    if (limit !== null && BigInt(value) >= BigInt(limit)) {
+      return { error: `no free version between ${after.id} and ${next!.id} for ${count} new migration${count === 1 ? '' : 's'}: fix the last migration, or renumber the ones after it` };
+    }
+    versions.push(value);
+  }
+  return versions;
+}
+
+/** The statements of a half as file text: each on its own line(s), with its semicolon. */
+export function sqlLines(statements: string[]): string {
+  return statements.map((sql) => `${sql};\n`).join('');
+}
+
+export function noteLines(notes: string[]): string {
+  return notes.map((note) => `-- ${note}\n`).join('');
+}
+
+/** New single-file migrations `<version>_<name><suffix>` beside `after`, with the text `textOf` gives. */
+export function numberedFiles(after: Migration, next: Migration | null, migrations: NewMigration[], fileOf: (version: string, migration: NewMigration) => Record<string, string>): Record<string, string> | { error: string } {
+  const versions = versionsBetween(after, next, migrations.length);
+  if (!Array.isArray(versions)) return versions;
+  const files: Record<string, string> = {};
+  migrations.forEach((migration, i) => {
+    for (const [name, text] of Object.entries(fileOf(versions[i]!, migration))) files[path.join(after.directory, name)] = text;
+  });
+  return files;
+}

@@ -1,0 +1,252 @@
+// migsafe fix: for each fixable rule and each layout fix writes, a directory with a committed
+// migration and an uncommitted one is fixed; the result is proved by fix itself (lint, verify and
+// trace on PGlite), checked again here by lint, left alone by a second run, and (dbmate) applied
+// up → down → up by the real runner against PostgreSQL. --dry-run writes nothing.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fix, type FixOutcome } from '../src/fix/fix.js';
+import { lint } from '../src/engine/lint.js';
+import { openPglite, type Database } from '../src/trace/database.js';
+import { runCli, SERVER_URL, tempProject } from './helpers.js';
+import { dbmateBin, installDbmate, run, serverAvailable } from './runner-harness.js';
+
+const INIT_UP = [
+  'CREATE TABLE users (id bigint PRIMARY KEY, email text, name text)',
+  'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total int)',
+  'CREATE INDEX orders_total_idx ON orders (total)',
+  'CREATE TABLE events (id bigint, kind text) PARTITION BY LIST (kind)',
+  "CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a')",
+];
+const INIT_DOWN = ['DROP TABLE events', 'DROP TABLE orders', 'DROP TABLE users'];
+
+/** Every migration under test starts with these, so that what fix moves out leaves something behind. */
+const LEADING_UP = ["SET lock_timeout = '5s'", 'ALTER TABLE users ADD COLUMN note text'];
+const LEADING_DOWN = ["SET lock_timeout = '5s'", 'ALTER TABLE users DROP COLUMN note'];
+
+interface Scenario {
+  name: string;
+  rule: string;
+  up: string[];
+  down: string[];
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'CREATE INDEX', rule: 'require-concurrent-index', up: ['CREATE INDEX users_email_idx ON users (email)'], down: ['DROP INDEX users_email_idx'] },
+  { name: 'DROP INDEX', rule: 'require-concurrent-index-drop', up: ['DROP INDEX orders_total_idx'], down: ['CREATE INDEX orders_total_idx ON orders (total)'] },
+  { name: 'FOREIGN KEY', rule: 'constraint-without-not-valid', up: ['ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE'], down: ['ALTER TABLE orders DROP CONSTRAINT orders_user_fk'] },
+  { name: 'CHECK', rule: 'constraint-without-not-valid', up: ['ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0)'], down: ['ALTER TABLE orders DROP CONSTRAINT orders_total_check'] },
+  { name: 'SET NOT NULL', rule: 'set-not-null-scan', up: ['ALTER TABLE users ALTER COLUMN name SET NOT NULL'], down: ['ALTER TABLE users ALTER COLUMN name DROP NOT NULL'] },
+  { name: 'UNIQUE', rule: 'constraint-builds-index', up: ['ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)'], down: ['ALTER TABLE users DROP CONSTRAINT users_email_key'] },
+  {
+    name: 'VALIDATE in the same transaction',
+    rule: 'validate-in-same-transaction',
+    up: ['ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID', 'ALTER TABLE orders VALIDATE CONSTRAINT orders_total_check'],
+    down: ['ALTER TABLE orders DROP CONSTRAINT orders_total_check'],
+  },
+  { name: 'DETACH PARTITION', rule: 'require-concurrent-detach', up: ['ALTER TABLE events DETACH PARTITION events_a'], down: ["ALTER TABLE events ATTACH PARTITION events_a FOR VALUES IN ('a')"] },
+  { name: 'a down that leaves a column behind', rule: 'incomplete-down', up: ['CREATE TABLE tags (id int)', 'ALTER TABLE users ADD COLUMN bio text'], down: ['DROP TABLE tags'] },
+];
+
+interface Layout {
+  name: string;
+  /** The files of migration number `n` (1-based). */
+  files(n: number, up: string[], down: string[]): Record<string, string>;
+  /** Scenarios this runner cannot fix: the reason fix gives. */
+  cannot?: Record<string, RegExp>;
+  /** Findings fix leaves in what it writes for a scenario, and why. */
+  leaves?: Record<string, { ruleId: string; reason: RegExp }[]>;
+}
+
+const sql = (statements: string[]) => statements.map((s) => `${s};\n`).join('');
+const LAYOUTS: Layout[] = [
+  {
+    name: 'golang-migrate',
+    files: (n, up, down) => ({ [`db/00000${n}_change.up.sql`]: sql(up), [`db/00000${n}_change.down.sql`]: sql(down) }),
+    cannot: { 'constraint-builds-index': /sends a file as one query/ },
+    leaves: { 'require-concurrent-detach': [{ ruleId: 'require-lock-timeout', reason: /ALTER ROLE/ }] },
+  },
+  { name: 'goose', files: (n, up, down) => ({ [`db/0000${n}_change.sql`]: `-- +goose Up\n${sql(up)}\n-- +goose Down\n${sql(down)}` }) },
+  {
+    name: 'dbmate',
+    files: (n, up, down) => ({ [`db/2024010100000${n}_change.sql`]: `-- migrate:up\n${sql(up)}\n-- migrate:down\n${sql(down)}` }),
+    cannot: { 'constraint-builds-index': /sends a file as one query/ },
+    leaves: { 'require-concurrent-detach': [{ ruleId: 'require-lock-timeout', reason: /ALTER ROLE/ }] },
+  },
+];
+
+const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir, stdio: 'pipe' });
+
+/** A project whose first migration is committed (deployed) and whose second is not. */
+function project(layout: Layout, up: string[], down: string[]): string {
+  const dir = tempProject(layout.files(1, INIT_UP, INIT_DOWN), 'migsafe-fix-');
+  git(dir, 'init', '-q');
+  git(dir, 'add', '.');
+  git(dir, 'commit', '-qm', 'deployed');
+  for (const [name, text] of Object.entries(layout.files(2, up, down))) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+/** Every file under db/, with its text. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else out[path.relative(dir, full)] = readFileSync(full, 'utf8');
+    }
+  };
+  walk(path.join(dir, 'db'));
+  return out;
+}
+
+let database: Database;
+beforeAll(async () => {
+  database = await openPglite();
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+const FIXABLE = new Set(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-without-not-valid', 'set-not-null-scan', 'constraint-builds-index', 'validate-in-same-transaction', 'require-concurrent-detach', 'incomplete-down', 'require-lock-timeout']);
+
+async function fixed(dir: string, options: { dryRun?: boolean; paths?: string[] } = {}): Promise<FixOutcome> {
+  return fix({ paths: options.paths ?? ['db'], cwd: dir, dryRun: options.dryRun, database });
+}
+
+for (const layout of LAYOUTS) {
+  describe(`migsafe fix on ${layout.name}`, () => {
+    for (const scenario of SCENARIOS) {
+      it(`${scenario.name} (${scenario.rule})`, async () => {
+        const dir = project(layout, [...LEADING_UP, ...scenario.up], [...LEADING_DOWN, ...scenario.down]);
+        const before = await lint({ paths: ['db'], cwd: dir });
+        expect(before.diagnostics.map((d) => d.ruleId)).toContain(scenario.rule);
+        const outcome = await fixed(dir);
+        const cannot = layout.cannot?.[scenario.rule];
+        if (cannot) {
+          expect(outcome.unfixed.find((u) => u.ruleId === scenario.rule)?.reason).toMatch(cannot);
+          return;
+        }
+        expect(outcome.proof, outcome.proof.lines.join('\n')).toMatchObject({ ok: true });
+        expect(outcome.written).toBe(true);
+        expect(outcome.fixed.map((f) => f.ruleId)).toContain(scenario.rule);
+        const leaves = layout.leaves?.[scenario.rule] ?? [];
+        expect(outcome.unfixed.map((u) => ({ ruleId: u.ruleId, reason: u.reason }))).toEqual(leaves.map((l) => ({ ruleId: l.ruleId, reason: expect.stringMatching(l.reason) })));
+        // What the user sees afterwards: no fixable finding left in the migrations that were not
+        // committed, but for those fix said it leaves.
+        const after = await lint({ paths: ['db'], cwd: dir });
+        const deployed = Object.keys(layout.files(1, [], []));
+        const left = after.diagnostics.filter((d) => FIXABLE.has(d.ruleId) && !deployed.includes(d.file));
+        expect(left.map((d) => d.ruleId)).toEqual(leaves.map((l) => l.ruleId));
+        // A second run changes nothing.
+        const files = snapshot(dir);
+        const again = await fixed(dir);
+        expect(again.files).toEqual([]);
+        expect(snapshot(dir)).toEqual(files);
+      }, 60_000);
+    }
+  });
+}
+
+describe('migsafe fix, what it writes', () => {
+  it('golang-migrate: NOT VALID in place, VALIDATE in a new migration numbered after it, with a down that undoes it', async () => {
+    const dir = project(LAYOUTS[0]!, [...LEADING_UP, ...SCENARIOS[2]!.up], [...LEADING_DOWN, ...SCENARIOS[2]!.down]);
+    await fixed(dir);
+    const files = snapshot(dir);
+    expect(files['db/000002_change.up.sql']).toBe(
+      "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN note text;\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;\n",
+    );
+    expect(files['db/000002_change.down.sql']).toBe(sql([...LEADING_DOWN, ...SCENARIOS[2]!.down]));
+    expect(files['db/000003_validate_orders_user_fk.up.sql']).toBe('ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;\n');
+    expect(files['db/000003_validate_orders_user_fk.down.sql']).toBe(
+      "SET lock_timeout TO '5s';\nALTER TABLE orders DROP CONSTRAINT orders_user_fk RESTRICT;\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;\n",
+    );
+  });
+
+  it('goose: a migration that only builds an index runs outside a transaction, dropping an INVALID leftover first', async () => {
+    const dir = project(LAYOUTS[1]!, SCENARIOS[0]!.up, SCENARIOS[0]!.down);
+    const outcome = await fixed(dir);
+    expect(outcome.files.map((f) => path.basename(f.path))).toEqual(['00002_change.sql']);
+    expect(snapshot(dir)['db/00002_change.sql']).toBe(
+      '-- +goose NO TRANSACTION\n-- +goose Up\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);\n\n-- +goose Down\nDROP INDEX users_email_idx;\n',
+    );
+  });
+
+  it('dbmate: a migration that only builds an index gets transaction:false, and the build stays alone in it', async () => {
+    const dir = project(LAYOUTS[2]!, SCENARIOS[0]!.up, SCENARIOS[0]!.down);
+    await fixed(dir);
+    expect(snapshot(dir)['db/20240101000002_change.sql']).toBe(
+      '-- migrate:up transaction:false\n-- If this fails, it leaves an INVALID index behind: run DROP INDEX CONCURRENTLY IF EXISTS users_email_idx; then migrate again.\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down\nDROP INDEX users_email_idx;\n',
+    );
+  });
+
+  it('leaves committed migrations alone unless the file is named', async () => {
+    const dir = project(LAYOUTS[0]!, [...LEADING_UP, ...SCENARIOS[0]!.up], [...LEADING_DOWN, ...SCENARIOS[0]!.down]);
+    git(dir, 'add', '.');
+    git(dir, 'commit', '-qm', 'deployed too');
+    const committed = await fixed(dir);
+    expect(committed.files).toEqual([]);
+    expect(committed.unfixed).toEqual([]);
+    // The CREATE INDEX, and the partition the first migration's down leaves (incomplete-down).
+    expect(committed.committed).toBe(2);
+    const named = await fixed(dir, { paths: ['db/000002_change.up.sql'] });
+    expect(named.fixed.map((f) => f.ruleId)).toContain('require-concurrent-index');
+    expect(named.written).toBe(true);
+  });
+
+  it('--dry-run prints the diff and what it proved, and writes nothing', () => {
+    const dir = project(LAYOUTS[0]!, [...LEADING_UP, ...SCENARIOS[4]!.up], [...LEADING_DOWN, ...SCENARIOS[4]!.down]);
+    const files = snapshot(dir);
+    const dry = runCli(['fix', '--dry-run', 'db'], { cwd: dir, timeoutMs: 60_000 });
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('+++ b/db/000003_validate_users_name_not_null_check.up.sql');
+    expect(dry.stdout).toContain('+ALTER TABLE users ADD CONSTRAINT users_name_not_null_check CHECK (name IS NOT NULL) NOT VALID;');
+    expect(dry.stderr).toMatch(/would write 6 files/);
+    expect(dry.stderr).toMatch(/verify: up → down → up of the 3 changed and new migrations restores the schema/);
+    expect(snapshot(dir)).toEqual(files);
+    // The same command without --dry-run writes it.
+    const real = runCli(['fix', 'db'], { cwd: dir, timeoutMs: 60_000 });
+    expect(real.status, real.stderr).toBe(0);
+    expect(Object.keys(snapshot(dir)).sort()).toEqual([...Object.keys(files), 'db/000003_validate_users_name_not_null_check.down.sql', 'db/000003_validate_users_name_not_null_check.up.sql', 'db/000004_set_users_name_not_null.down.sql', 'db/000004_set_users_name_not_null.up.sql'].sort());
+  }, 120_000);
+
+  it('--rule fixes only that rule, and rejects a rule it cannot fix', async () => {
+    const dir = project(LAYOUTS[0]!, ['ALTER TABLE users ADD COLUMN bio text', ...SCENARIOS[0]!.up], ['DROP INDEX users_email_idx', 'ALTER TABLE users DROP COLUMN bio']);
+    const only = await fix({ paths: ['db'], cwd: dir, only: ['require-lock-timeout'], database });
+    expect(only.fixed.map((f) => f.ruleId)).toEqual(['require-lock-timeout', 'require-lock-timeout']);
+    const unknown = runCli(['fix', '--rule', 'drop-table', 'db'], { cwd: dir });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/"drop-table" is not a rule migsafe fix can fix/);
+  }, 60_000);
+});
+
+const dbmateMissing = serverAvailable ? installDbmate() : `no PostgreSQL server answers at ${SERVER_URL}`;
+if (dbmateMissing) console.warn(`skipped: dbmate applying what migsafe fix wrote (${dbmateMissing})`);
+describe.skipIf(!!dbmateMissing)('dbmate applies what migsafe fix wrote, against PostgreSQL', () => {
+  for (const scenario of SCENARIOS.filter((s) => !LAYOUTS[2]!.cannot?.[s.rule])) {
+    it(`${scenario.name}: up, rollback to the start, up again`, async () => {
+      const dir = project(LAYOUTS[2]!, [...LEADING_UP, ...scenario.up], [...LEADING_DOWN, ...scenario.down]);
+      const outcome = await fixed(dir);
+      expect(outcome.written, outcome.proof.lines.join('\n')).toBe(true);
+      const name = `migsafe_fix_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+      const admin = new pg.Client({ connectionString: SERVER_URL });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE ${name}`);
+        const url = `${SERVER_URL.replace(/\/[^/]*$/, `/${name}`)}?sslmode=disable`;
+        const migrations = Object.keys(snapshot(dir)).length;
+        const steps = [['up'], ...Array.from({ length: migrations }, () => ['rollback']), ['up']];
+        for (const step of steps) {
+          const result = run(dbmateBin, ['--url', url, '--migrations-dir', 'db', '--no-dump-schema', ...step], dir);
+          expect(result.status, `dbmate ${step.join(' ')}:\n${result.output}`).toBe(0);
+        }
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+      }
+    }, 120_000);
+  }
+});
