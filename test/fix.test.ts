@@ -3,7 +3,7 @@
 // trace on PGlite), checked again here by lint, left alone by a second run, and (dbmate) applied
 // up → down → up by the real runner against PostgreSQL. --dry-run writes nothing.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { fix, type FixOutcome } from '../src/fix/fix.js';
 import { lint } from '../src/engine/lint.js';
 import { openPglite, type Database } from '../src/trace/database.js';
 import { runCli, SERVER_URL, tempProject } from './helpers.js';
-import { dbmateBin, installDbmate, run, serverAvailable } from './runner-harness.js';
+import { dbmateBin, installDbmate, packageFile, run, serverAvailable } from './runner-harness.js';
 
 const INIT_UP = [
   'CREATE TABLE users (id bigint PRIMARY KEY, email text, name text)',
@@ -56,6 +56,8 @@ interface Layout {
   files(n: number, up: string[], down: string[]): Record<string, string>;
   /** Scenarios this runner cannot fix: the reason fix gives. */
   cannot?: Record<string, RegExp>;
+  /** Scenarios whose rule does not apply to this layout. */
+  skip?: string[];
   /** Findings fix leaves in what it writes for a scenario, and why. */
   leaves?: Record<string, { ruleId: string; reason: RegExp }[]>;
 }
@@ -75,6 +77,30 @@ const LAYOUTS: Layout[] = [
     cannot: { 'constraint-builds-index': /sends a file as one query/ },
     leaves: { 'require-concurrent-detach': [{ ruleId: 'require-lock-timeout', reason: /ALTER ROLE/ }] },
   },
+  {
+    name: 'prisma',
+    files: (n, up) => ({ [`db/2024010100000${n}_change/migration.sql`]: sql(up) }),
+    // Prisma has no down migrations.
+    skip: ['incomplete-down'],
+    leaves: { 'require-concurrent-detach': [{ ruleId: 'require-lock-timeout', reason: /ALTER ROLE/ }] },
+  },
+  {
+    name: 'flyway',
+    files: (n, up, down) => ({ [`db/V${n}__change.sql`]: sql(up), [`db/U${n}__change.sql`]: sql(down) }),
+    cannot: { 'constraint-builds-index': /sends a file as one query/ },
+    leaves: { 'require-concurrent-detach': [{ ruleId: 'require-lock-timeout', reason: /ALTER ROLE/ }] },
+  },
+  {
+    name: 'node-pg-migrate',
+    files: (n, up, down) => ({ [`db/170000000000${n}_change.sql`]: `-- Up Migration\n${sql(up)}\n-- Down Migration\n${sql(down)}` }),
+    cannot: Object.fromEntries(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach'].map((rule) => [rule, /pgm\.noTransaction/])),
+  },
+  {
+    name: 'diesel',
+    files: (n, up, down) => ({ [`db/2024-01-01-00000${n}_change/up.sql`]: sql(up), [`db/2024-01-01-00000${n}_change/down.sql`]: sql(down) }),
+    cannot: { 'constraint-builds-index': /sends a file as one query/ },
+    leaves: { 'require-concurrent-detach': [{ ruleId: 'require-lock-timeout', reason: /ALTER ROLE/ }] },
+  },
 ];
 
 const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir, stdio: 'pipe' });
@@ -85,7 +111,10 @@ function project(layout: Layout, up: string[], down: string[]): string {
   git(dir, 'init', '-q');
   git(dir, 'add', '.');
   git(dir, 'commit', '-qm', 'deployed');
-  for (const [name, text] of Object.entries(layout.files(2, up, down))) writeFileSync(path.join(dir, name), text);
+  for (const [name, text] of Object.entries(layout.files(2, up, down))) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
   return dir;
 }
 
@@ -119,7 +148,7 @@ async function fixed(dir: string, options: { dryRun?: boolean; paths?: string[] 
 
 for (const layout of LAYOUTS) {
   describe(`migsafe fix on ${layout.name}`, () => {
-    for (const scenario of SCENARIOS) {
+    for (const scenario of SCENARIOS.filter((s) => !layout.skip?.includes(s.rule))) {
       it(`${scenario.name} (${scenario.rule})`, async () => {
         const dir = project(layout, [...LEADING_UP, ...scenario.up], [...LEADING_DOWN, ...scenario.down]);
         const before = await lint({ paths: ['db'], cwd: dir });
@@ -223,30 +252,53 @@ describe('migsafe fix, what it writes', () => {
   }, 60_000);
 });
 
-const dbmateMissing = serverAvailable ? installDbmate() : `no PostgreSQL server answers at ${SERVER_URL}`;
-if (dbmateMissing) console.warn(`skipped: dbmate applying what migsafe fix wrote (${dbmateMissing})`);
-describe.skipIf(!!dbmateMissing)('dbmate applies what migsafe fix wrote, against PostgreSQL', () => {
-  for (const scenario of SCENARIOS.filter((s) => !LAYOUTS[2]!.cannot?.[s.rule])) {
-    it(`${scenario.name}: up, rollback to the start, up again`, async () => {
-      const dir = project(LAYOUTS[2]!, [...LEADING_UP, ...scenario.up], [...LEADING_DOWN, ...scenario.down]);
-      const outcome = await fixed(dir);
-      expect(outcome.written, outcome.proof.lines.join('\n')).toBe(true);
-      const name = `migsafe_fix_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
-      const admin = new pg.Client({ connectionString: SERVER_URL });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE DATABASE ${name}`);
-        const url = `${SERVER_URL.replace(/\/[^/]*$/, `/${name}`)}?sslmode=disable`;
-        const migrations = Object.keys(snapshot(dir)).length;
-        const steps = [['up'], ...Array.from({ length: migrations }, () => ['rollback']), ['up']];
-        for (const step of steps) {
-          const result = run(dbmateBin, ['--url', url, '--migrations-dir', 'db', '--no-dump-schema', ...step], dir);
-          expect(result.status, `dbmate ${step.join(' ')}:\n${result.output}`).toBe(0);
+/** A runner's own CLI, run in the project on a database URL: up everything, down one, up everything. */
+interface RealRunner {
+  layout: string;
+  missing: () => string | null;
+  up: (dir: string, url: string) => { status: number; output: string };
+  down: (dir: string, url: string) => { status: number; output: string };
+}
+
+const nodePgMigrate = (command: string) => (dir: string, url: string) =>
+  run(process.execPath, [path.join(path.dirname(packageFile('node-pg-migrate/package.json')), 'bin/node-pg-migrate.js'), command, '-m', 'db'], dir, { DATABASE_URL: url });
+const REAL_RUNNERS: RealRunner[] = [
+  {
+    layout: 'dbmate',
+    missing: installDbmate,
+    up: (dir, url) => run(dbmateBin, ['--url', `${url}?sslmode=disable`, '--migrations-dir', 'db', '--no-dump-schema', 'up'], dir),
+    down: (dir, url) => run(dbmateBin, ['--url', `${url}?sslmode=disable`, '--migrations-dir', 'db', '--no-dump-schema', 'rollback'], dir),
+  },
+  { layout: 'node-pg-migrate', missing: () => null, up: nodePgMigrate('up'), down: nodePgMigrate('down') },
+];
+
+for (const runner of REAL_RUNNERS) {
+  const layout = LAYOUTS.find((l) => l.name === runner.layout)!;
+  const missing = serverAvailable ? runner.missing() : `no PostgreSQL server answers at ${SERVER_URL}`;
+  if (missing) console.warn(`skipped: ${runner.layout} applying what migsafe fix wrote (${missing})`);
+  describe.skipIf(!!missing)(`${runner.layout} applies what migsafe fix wrote, against PostgreSQL`, () => {
+    for (const scenario of SCENARIOS.filter((s) => !layout.cannot?.[s.rule] && !layout.skip?.includes(s.rule))) {
+      it(`${scenario.name}: up, down to the start, up again`, async () => {
+        const dir = project(layout, [...LEADING_UP, ...scenario.up], [...LEADING_DOWN, ...scenario.down]);
+        const outcome = await fixed(dir);
+        expect(outcome.written, outcome.proof.lines.join('\n')).toBe(true);
+        const name = `migsafe_fix_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+        const admin = new pg.Client({ connectionString: SERVER_URL });
+        await admin.connect();
+        try {
+          await admin.query(`CREATE DATABASE ${name}`);
+          const url = SERVER_URL.replace(/\/[^/]*$/, `/${name}`);
+          const migrations = new Set(Object.keys(snapshot(dir)).map((f) => path.basename(f).replace(/\.(up|down)\.sql$|\.sql$/, ''))).size;
+          const steps = [runner.up, ...Array.from({ length: migrations }, () => runner.down), runner.up];
+          for (const [i, step] of steps.entries()) {
+            const result = step(dir, url);
+            expect(result.status, `step ${i + 1} of ${steps.length}:\n${result.output}`).toBe(0);
+          }
+        } finally {
+          await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await admin.end();
         }
-      } finally {
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await admin.end();
-      }
-    }, 120_000);
-  }
-});
+      }, 120_000);
+    }
+  });
+}

@@ -118,7 +118,7 @@ export function prepareRunWith(request: LintRequest, rules: RuleModule[], loaded
   const contents = new Map<string, string>();
   if (stdinPath) contents.set(stdinPath, request.stdin!.text);
   for (const [file, text] of Object.entries(request.overlay ?? {})) contents.set(file, text);
-  const unwritten = Object.keys(request.overlay ?? {}).filter((file) => !existsSync(file));
+  const unwritten = Object.keys(request.overlay ?? {}).filter((file) => isMigrationFile(file) && !existsSync(file));
   let paths = request.paths;
   const changeOnly = request.changedSince !== undefined || !!request.staged;
   if (changeOnly) {

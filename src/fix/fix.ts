@@ -3,9 +3,10 @@
 // is linted (the fixed findings gone, nothing new), then run on PostgreSQL (verify: up → down → up;
 // trace: the locks and rewrites), and compared with the same runs of the migrations as they were.
 // Everything runs on an overlay of the files (LintRequest.overlay): --dry-run writes nothing.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadModule, parseSync } from 'libpg-query';
+import { isMigrationFile } from '../discover/discover.js';
 import { gitTop, committedUnchanged } from '../discover/git.js';
 import { DEFAULT_PLACEHOLDERS, settingsFor } from '../engine/config-settings.js';
 import { readDirectory } from '../engine/lint-directories.js';
@@ -115,7 +116,8 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
         for (const [file, text] of applyEdits(plan.edits, (file) => overlay.get(file) ?? fileText(migration, file))) overlay.set(file, text);
         for (const [file, text] of Object.entries(plan.files)) {
           overlay.set(file, text);
-          created.add(file);
+          // Besides migrations, a runner's side file (Diesel's metadata.toml).
+          if (isMigrationFile(file)) created.add(file);
         }
         if (plan.lastFile) tails.set(migration.files[0]!.path, plan.lastFile);
         fixed.push({ ruleId: diagnostic.ruleId, file: diagnostic.file, line: diagnostic.line, message: diagnostic.message, generated: created.has(diagnostic.source!.path) });
@@ -127,7 +129,7 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
   }
   // What is left after the last round.
   if (overlay.size) result = await lint(requestFor([...request.paths, ...created]));
-  const files = [...overlay].map(([file, after]) => ({ path: file, before: created.has(file) ? null : readFileSync(file, 'utf8'), after })).filter((f) => f.before !== f.after);
+  const files = [...overlay].map(([file, after]) => ({ path: file, before: existsSync(file) ? readFileSync(file, 'utf8') : null, after })).filter((f) => f.before !== f.after);
   const unfixed = (result?.diagnostics ?? [])
     .filter((d) => result!.rules.find((r) => r.id === d.ruleId)?.fixable && d.rewrite && !committed.has(keyOf(d)) && (!request.only || request.only.includes(d.ruleId) || created.has(d.source?.path ?? '')))
     .map((d) => ({ ruleId: d.ruleId, file: d.file, line: d.line, message: d.message, reason: reasons.get(keyOf(d)) ?? 'migsafe fix found no safe way to write it' }));
@@ -153,7 +155,7 @@ function keyOf(diagnostic: Diagnostic): string {
 }
 
 function fileText(migration: Migration, file: string): string {
-  return migration.files.find((f) => f.path === file)?.text ?? readFileSync(file, 'utf8');
+  return migration.files.find((f) => f.path === file)?.text ?? (existsSync(file) ? readFileSync(file, 'utf8') : '');
 }
 
 /** Whether a file is committed unchanged in git (deployed, as far as migsafe can tell). */
@@ -225,7 +227,7 @@ function introduced(before: Map<string, number>, after: Map<string, number>, fix
 async function prove(request: FixRequest, initial: LintResult, overlay: Map<string, string>, created: Set<string>, fixed: FixedFinding[], declined: (d: Diagnostic) => boolean): Promise<FixOutcome['proof']> {
   const lines: string[] = [];
   let ok = true;
-  const touched = new Set(overlay.keys());
+  const touched = new Set([...overlay.keys()].filter(isMigrationFile));
   const original = new Set([...touched].filter((f) => !created.has(f)));
   const withFix: LintRequest = { ...request, paths: [...touched], overlay: Object.fromEntries(overlay), cache: undefined };
   const asWere: LintRequest = { ...request, paths: [...original], cache: undefined };
@@ -248,7 +250,10 @@ async function prove(request: FixRequest, initial: LintResult, overlay: Map<stri
     const beforeRun = original.size ? await runObserved(command, { ...asWere, database: request.database }) : null;
     const afterRun = await runObserved(command, { ...withFix, database: request.database });
     const worseRun = introduced(countByRule(beforeRun?.diagnostics ?? [], original), countByRule(afterRun.diagnostics, touched));
-    const incomplete = afterRun.observed && afterRun.observed.completed < afterRun.observed.targets && command === 'verify';
+    // Every migration runs to its end (verify: the round trip), where the migrations as they were did
+    // (a layout without down migrations has no round trip to complete).
+    const completedBefore = !beforeRun?.observed || beforeRun.observed.completed === beforeRun.observed.targets;
+    const incomplete = command === 'verify' && completedBefore && afterRun.observed && afterRun.observed.completed < afterRun.observed.targets;
     if (worseRun.length || afterRun.errors.length || incomplete) {
       ok = false;
       const details = afterRun.diagnostics.filter((d) => d.severity !== 'info' && d.source && touched.has(d.source.path)).map((d) => `  ${d.file}:${d.line} ${d.ruleId}: ${d.message}`);

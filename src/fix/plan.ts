@@ -98,7 +98,7 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   const residual = rewrite.residual ? input.parse(rewrite.residual) : null;
   const first = rewrite.migrations[0];
   let inPlace: PlannedMigration | null = first && !first.outsideTransaction && !first.apart ? planned[0]! : null;
-  const split = splitForRunner(keepProofs(inPlace ? planned.slice(1) : planned, [...ownStatements, ...(inPlace?.statements ?? [])]), writer);
+  const split = splitForRunner(keepProofs(inPlace ? planned.slice(1) : planned, [...ownStatements, ...(inPlace?.statements ?? [])]), writer, migration.downExpected);
   if ('error' in split) return split;
   const later = split;
   const edits: TextEdit[] = [];
@@ -181,7 +181,10 @@ export function planFix(input: PlanInput): Plan | { error: string } {
  * each statement runs on its own, ADD CONSTRAINT ... USING INDEX joins the migration that builds its
  * index: its down (DROP CONSTRAINT, which drops the index too) then restores what was there before.
  */
-function splitForRunner(migrations: PlannedMigration[], writer: MigrationWriter): PlannedMigration[] | { error: string } {
+function splitForRunner(migrations: PlannedMigration[], writer: MigrationWriter, downs: boolean): PlannedMigration[] | { error: string } {
+  if (writer.outsideTransaction === 'none' && migrations.some((m) => m.outsideTransaction)) {
+    return { error: 'this runner runs every migration of this kind in a transaction, and the rewrite needs one outside a transaction: write that step as a migration the runner can run without one (node-pg-migrate: a JS migration with pgm.noTransaction())' };
+  }
   const usingIndex = (m: PlannedMigration) => !m.outsideTransaction && m.statements.every((s) => s.AlterTableStmt?.cmds?.every((c: AstNode) => c.AlterTableCmd?.def?.Constraint?.indexname));
   if (writer.outsideTransaction === 'marker') {
     const out: PlannedMigration[] = [];
@@ -192,7 +195,7 @@ function splitForRunner(migrations: PlannedMigration[], writer: MigrationWriter)
     }
     return out;
   }
-  if (migrations.some((m, i) => i > 0 && usingIndex(m) && migrations[i - 1]!.outsideTransaction)) {
+  if (downs && migrations.some((m, i) => i > 0 && usingIndex(m) && migrations[i - 1]!.outsideTransaction)) {
     return { error: 'this runner sends a file as one query, so the index must be built in a migration of its own, and the down of ADD CONSTRAINT ... USING INDEX (DROP CONSTRAINT drops the index) could not build it back concurrently: write this one by hand, or use a runner that runs statements one by one' };
   }
   return migrations.flatMap((m) => (m.outsideTransaction && m.statements.length > 1 ? m.statements.map((s) => ({ statements: [s], outsideTransaction: true })) : [m]));

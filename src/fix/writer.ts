@@ -3,6 +3,7 @@
 // Each layout that fix can write keeps its writer beside its reader (src/sources/<layout>.ts).
 import path from 'node:path';
 import type { Migration } from '../engine/types.js';
+import { compareMigrationIds } from '../sources/layout.js';
 
 export interface NewMigration {
   /** What it does, for its file name (snake_case, no version). */
@@ -30,9 +31,9 @@ export interface MigrationWriter {
   /**
    * How the runner runs a statement outside a transaction: `alone` in a migration (it sends a file
    * as one query, an implicit transaction with more than one statement), or by a `marker` in the
-   * file, after which each statement runs on its own.
+   * file, after which each statement runs on its own; or not at all (`none`).
    */
-  outsideTransaction: 'alone' | 'marker';
+  outsideTransaction: 'alone' | 'marker' | 'none';
   /**
    * The files (absolute path → text) of new migrations that run after `after` and before `next`
    * (null: after the last), in order; or why they cannot be numbered there.
@@ -42,23 +43,27 @@ export interface MigrationWriter {
   optOut(migration: Migration): TextEdit[] | null;
 }
 
-/** The version a migration id starts with (`000012` of `000012_add_index`), or null. */
+/**
+ * The version a migration id starts with: `000012` of `000012_add_index`, `2024-01-01-000000` of
+ * Diesel's `2024-01-01-000000_create_users`; null when it starts with none.
+ */
 export function versionOf(id: string): string | null {
-  return /^\d+/.exec(id)?.[0] ?? null;
+  return /^\d[\d-]*\d|^\d/.exec(id)?.[0] ?? null;
 }
 
 /**
- * `count` versions after `after`'s, below `next`'s: the next numbers, zero-padded as the directory
- * pads them (a timestamp version gets the next seconds). Null when there is no room.
+ * `count` versions after `after`'s, below `next`'s: its last group of digits counted up, zero-padded
+ * as the directory pads them (a timestamp gets the next seconds). An error when there is no room.
  */
-export function versionsBetween(after: Migration, next: Migration | null, count: number): string[] | { error: string } {
-  const from = versionOf(after.id);
+export function versionsBetween(after: Migration, next: Migration | null, count: number, version: (id: string) => string | null = versionOf): string[] | { error: string } {
+  const from = version(after.id);
   if (from === null) return { error: `migsafe cannot number a migration after "${after.id}": its name does not start with a version` };
-  const limit = next ? versionOf(next.id) : null;
+  const limit = next ? version(next.id) : null;
+  const [, head, digits] = /^(.*?)(\d+)$/.exec(from)!;
   const versions: string[] = [];
   for (let i = 1; i <= count; i++) {
-    const value = (BigInt(from) + BigInt(i)).toString().padStart(from.length, '0');
-    if (limit !== null && BigInt(value) >= BigInt(limit)) {
+    const value = head! + (BigInt(digits!) + BigInt(i)).toString().padStart(digits!.length, '0');
+    if (limit !== null && compareMigrationIds(value, limit) >= 0) {
       return { error: `no free version between ${after.id} and ${next!.id} for ${count} new migration${count === 1 ? '' : 's'}: fix the last migration, or renumber the ones after it` };
     }
     versions.push(value);
@@ -76,8 +81,14 @@ export function noteLines(notes: string[]): string {
 }
 
 /** New single-file migrations `<version>_<name><suffix>` beside `after`, with the text `textOf` gives. */
-export function numberedFiles(after: Migration, next: Migration | null, migrations: NewMigration[], fileOf: (version: string, migration: NewMigration) => Record<string, string>): Record<string, string> | { error: string } {
-  const versions = versionsBetween(after, next, migrations.length);
+export function numberedFiles(
+  after: Migration,
+  next: Migration | null,
+  migrations: NewMigration[],
+  fileOf: (version: string, migration: NewMigration) => Record<string, string>,
+  version?: (id: string) => string | null,
+): Record<string, string> | { error: string } {
+  const versions = versionsBetween(after, next, migrations.length, version);
   if (!Array.isArray(versions)) return versions;
   const files: Record<string, string> = {};
   migrations.forEach((migration, i) => {

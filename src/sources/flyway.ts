@@ -8,6 +8,7 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Migration, Statement, TransactionMode } from '../engine/types.js';
 import { refusesTransactionBlock } from '../engine/postgres-facts.js';
+import { noteLines, sqlLines, versionsBetween } from '../fix/writer.js';
 import { compareMigrationIds, makeHalf, parseFileRange, type SqlLayout } from './layout.js';
 
 const NAME = /^([VUR])(.*?)__(.+)\.sql$/i;
@@ -57,6 +58,26 @@ export const flywayLayout: SqlLayout = {
     }
     // Flyway applies versioned migrations by version, then repeatable ones.
     return migrations.sort((a, b) => compareMigrationIds(flywayOrder(a.id), flywayOrder(b.id)));
+  },
+  writer: {
+    // A migration of statements that all refuse a transaction runs without one (Flyway 9+).
+    outsideTransaction: 'alone',
+    create(after, next, migrations) {
+      // After V3: V3.1, V3.2, ... (Flyway compares versions part by part).
+      const version = (id: string) => {
+        const match = /^V([\d._]+?)__/i.exec(id);
+        return match ? (id === after.id ? `${match[1]}.0` : match[1]!) : null;
+      };
+      const versions = versionsBetween(after, next && /^V/i.test(next.id) ? next : null, migrations.length, version);
+      if (!Array.isArray(versions)) return versions;
+      const files: Record<string, string> = {};
+      migrations.forEach((m, i) => {
+        files[path.join(after.directory, `V${versions[i]}__${m.name}.sql`)] = noteLines(m.notes) + sqlLines(m.up);
+        if (m.down) files[path.join(after.directory, `U${versions[i]}__${m.name}.sql`)] = sqlLines(m.down);
+      });
+      return files;
+    },
+    optOut: () => [],
   },
 };
 

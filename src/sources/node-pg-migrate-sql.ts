@@ -1,6 +1,7 @@
 // node-pg-migrate SQL migrations: `-- Up Migration` and `-- Down Migration` sections. node-pg-migrate
 // runs each migration in a transaction (unless run with --no-single-transaction handling per file).
 // https://salsita.github.io/node-pg-migrate/migrations/sql
+import { noteLines, numberedFiles, sqlLines } from '../fix/writer.js';
 import { markedFileMigration, splitByMarkers, type SqlLayout } from './layout.js';
 
 const MARKER = /^--\s*(up|down)\s+migration\b/i;
@@ -17,5 +18,14 @@ export const nodePgMigrateSqlLayout: SqlLayout = {
       });
       return markedFileMigration('node-pg-migrate', directory, file, sections, context, () => 'wrapped');
     });
+  },
+  writer: {
+    // A SQL migration always runs in node-pg-migrate's transaction: nothing is written outside one.
+    outsideTransaction: 'none',
+    create: (after, next, migrations) =>
+      numberedFiles(after, next, migrations, (version, m) => ({
+        [`${version}_${m.name}.sql`]: `-- Up Migration\n${noteLines(m.notes)}${sqlLines(m.up)}` + (m.down ? `\n-- Down Migration\n${sqlLines(m.down)}` : ''),
+      })),
+    optOut: () => null,
   },
 };

@@ -2,6 +2,7 @@
 // design, and sends the file as one script, which PostgreSQL runs as one implicit transaction.
 // https://www.prisma.io/docs/orm/prisma-migrate/understanding-prisma-migrate/migration-histories
 import path from 'node:path';
+import { noteLines, numberedFiles, sqlLines } from '../fix/writer.js';
 import { makeHalf, parseFileRange, type SqlLayout } from './layout.js';
 
 export const prismaLayout: SqlLayout = {
@@ -21,5 +22,11 @@ export const prismaLayout: SqlLayout = {
         files: [file],
       };
     });
+  },
+  writer: {
+    outsideTransaction: 'alone',
+    create: (after, next, migrations) =>
+      numberedFiles(after, next, migrations, (version, m) => ({ [`${version}_${m.name}/migration.sql`]: noteLines(m.notes) + sqlLines(m.up) })),
+    optOut: () => [],
   },
 };
