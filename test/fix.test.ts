@@ -9,6 +9,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fix, type FixOutcome } from '../src/fix/fix.js';
 import { lint } from '../src/engine/lint.js';
+import { sqlOf } from '../src/engine/rewrite.js';
+import { loadModule, parseSync } from 'libpg-query';
 import { openPglite, type Database } from '../src/trace/database.js';
 import { runCli, SERVER_URL, tempProject } from './helpers.js';
 import { dbmateBin, installDbmate, packageFile, run, serverAvailable } from './runner-harness.js';
@@ -96,6 +98,13 @@ const LAYOUTS: Layout[] = [
     cannot: Object.fromEntries(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach'].map((rule) => [rule, /pgm\.noTransaction/])),
   },
   {
+    name: 'knex',
+    files: (n, up, down) => {
+      const half = (name: string, statements: string[]) => `exports.${name} = async function (knex) {\n${statements.map((s) => `  await knex.raw(${JSON.stringify(s)});\n`).join('')}};\n`;
+      return { [`db/2024010100000${n}_change.js`]: `${half('up', up)}\n${half('down', down)}` };
+    },
+  },
+  {
     name: 'diesel',
     files: (n, up, down) => ({ [`db/2024-01-01-00000${n}_change/up.sql`]: sql(up), [`db/2024-01-01-00000${n}_change/down.sql`]: sql(down) }),
     cannot: { 'constraint-builds-index': /sends a file as one query/ },
@@ -134,6 +143,7 @@ function snapshot(dir: string): Record<string, string> {
 
 let database: Database;
 beforeAll(async () => {
+  await loadModule();
   database = await openPglite();
 });
 afterAll(async () => {
@@ -181,6 +191,12 @@ for (const layout of LAYOUTS) {
 }
 
 describe('migsafe fix, what it writes', () => {
+  it('prints a DROP without its default RESTRICT, and keeps an ON DELETE RESTRICT', () => {
+    const print = (sql: string) => sqlOf(parseSync(sql).stmts[0]!.stmt as never);
+    expect(print('ALTER TABLE o DROP CONSTRAINT f RESTRICT, DROP CONSTRAINT g')).toBe('ALTER TABLE o DROP CONSTRAINT f, DROP CONSTRAINT g');
+    expect(print('ALTER TABLE o ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) ON UPDATE RESTRICT ON DELETE RESTRICT')).toBe('ALTER TABLE o ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) ON UPDATE RESTRICT ON DELETE RESTRICT');
+  });
+
   it('golang-migrate: NOT VALID in place, VALIDATE in a new migration numbered after it, with a down that undoes it', async () => {
     const dir = project(LAYOUTS[0]!, [...LEADING_UP, ...SCENARIOS[2]!.up], [...LEADING_DOWN, ...SCENARIOS[2]!.down]);
     await fixed(dir);
@@ -191,7 +207,7 @@ describe('migsafe fix, what it writes', () => {
     expect(files['db/000002_change.down.sql']).toBe(sql([...LEADING_DOWN, ...SCENARIOS[2]!.down]));
     expect(files['db/000003_validate_orders_user_fk.up.sql']).toBe('ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;\n');
     expect(files['db/000003_validate_orders_user_fk.down.sql']).toBe(
-      "SET lock_timeout TO '5s';\nALTER TABLE orders DROP CONSTRAINT orders_user_fk RESTRICT;\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;\n",
+      "SET lock_timeout TO '5s';\nALTER TABLE orders DROP CONSTRAINT orders_user_fk;\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;\n",
     );
   });
 
@@ -262,6 +278,11 @@ interface RealRunner {
 
 const nodePgMigrate = (command: string) => (dir: string, url: string) =>
   run(process.execPath, [path.join(path.dirname(packageFile('node-pg-migrate/package.json')), 'bin/node-pg-migrate.js'), command, '-m', 'db'], dir, { DATABASE_URL: url });
+// knex reads its connection from a knexfile, written for the database of the run.
+const knexCli = (command: string) => (dir: string, url: string) => {
+  writeFileSync(path.join(dir, 'knexfile.cjs'), `module.exports = { client: 'pg', connection: ${JSON.stringify(url)}, migrations: { directory: './db' } };\n`);
+  return run(process.execPath, [packageFile('knex/bin/cli.js'), command, '--knexfile', 'knexfile.cjs'], dir);
+};
 const REAL_RUNNERS: RealRunner[] = [
   {
     layout: 'dbmate',
@@ -270,6 +291,7 @@ const REAL_RUNNERS: RealRunner[] = [
     down: (dir, url) => run(dbmateBin, ['--url', `${url}?sslmode=disable`, '--migrations-dir', 'db', '--no-dump-schema', 'rollback'], dir),
   },
   { layout: 'node-pg-migrate', missing: () => null, up: nodePgMigrate('up'), down: nodePgMigrate('down') },
+  { layout: 'knex', missing: () => null, up: knexCli('migrate:latest'), down: knexCli('migrate:down') },
 ];
 
 for (const runner of REAL_RUNNERS) {

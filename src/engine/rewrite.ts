@@ -7,7 +7,8 @@ import type { AstNode, Rewrite } from './types.js';
 
 /** One statement as SQL, on one line, without the semicolon. */
 export function sqlOf(statement: AstNode): string {
-  return Deparser.deparse(statement as never, { pretty: false }).trim().replace(/;$/, '');
+  // RESTRICT is the default of every DROP: the deparser spells it out, the migrations do not.
+  return Deparser.deparse(statement as never, { pretty: false }).trim().replace(/;$/, '').replace(/(?<!ON (?:DELETE|UPDATE)) RESTRICT(?=,|$)/g, '');
 }
 
 /** A deep copy of an AST node, to change without touching the statement rules see. */

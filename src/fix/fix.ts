@@ -13,6 +13,7 @@ import { readDirectory } from '../engine/lint-directories.js';
 import { lint, prepareRun, type LintRequest, type LintResult } from '../engine/lint.js';
 import type { AstNode, Diagnostic, Migration, Rewrite, SourceFile, Statement } from '../engine/types.js';
 import { layoutByName } from '../sources/index.js';
+import { scriptFrameworks } from '../sources/frameworks/index.js';
 import { applyEdits, planFix } from './plan.js';
 import type { TextEdit } from './writer.js';
 
@@ -98,7 +99,7 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
     }
     let changed = false;
     for (const [migration, list] of candidates) {
-      const writer = layoutByName(migration.layout)?.writer;
+      const writer = layoutByName(migration.layout)?.writer ?? scriptFrameworks.find((f) => f.name === migration.layout)?.writer;
       for (const { diagnostic, statement, migrations } of list) {
         if (!writer) {
           reasons.set(keyOf(diagnostic), `migsafe fix does not write ${migration.layout} migrations yet`);

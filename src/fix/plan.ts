@@ -7,7 +7,7 @@ import type { AstNode, MigrationHalf, Migration, Rewrite, Statement } from '../e
 import { copy, sqlOf } from '../engine/rewrite.js';
 import { refusesTransactionBlock } from '../engine/postgres-facts.js';
 import { concurrentlyIfIndex, detachLeftover, normalized, undoes, undoOf } from './undo.js';
-import type { MigrationWriter, NewMigration, TextEdit } from './writer.js';
+import type { MigrationWriter, NewMigration, StatementEditor, TextEdit } from './writer.js';
 
 export interface PlanInput {
   migration: Migration;
@@ -78,7 +78,19 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   } catch (error) {
     return { error: `migsafe could not read back its own rewrite (${(error as Error).message})` };
   }
-  if (rewrite.addTo === 'down') return addToDown(migration, planned[0]?.statements ?? []);
+  const editor = writer.editor ?? sqlEditor;
+  // Each edit, or the first reason one cannot be made.
+  const edits: TextEdit[] = [];
+  let refusal: string | null = null;
+  const edit = (made: TextEdit | { error: string }) => {
+    if ('error' in made) refusal ??= made.error;
+    else edits.push(made);
+  };
+  if (rewrite.addTo === 'down') {
+    if (!migration.down) return { error: 'the migration has no down half to add to' };
+    edit(editor.insert(migration, migration.down, planned[0]?.statements ?? [], 'end'));
+    return refusal ? { error: refusal } : { edits, files: {}, lastFile: null };
+  }
   const ownStatements = migration.up.statements.flatMap((s) => (s.ast ? [s.ast] : []));
   const half = migration.up.statements.includes(statement) ? migration.up : migration.down!;
   // A runner that sends the file as one query: nothing can join a statement that refuses a
@@ -91,7 +103,8 @@ export function planFix(input: PlanInput): Plan | { error: string } {
     // A statement of a down half: only a rewrite that stays where it is (a lock_timeout before it).
     const first = rewrite.migrations[0];
     if (rewrite.migrations.length !== 1 || first?.outsideTransaction || first?.apart || rewrite.residual) return { error: 'migsafe fix rewrites a down migration only where the statement stays in it' };
-    return { edits: [replaceStatement(statement, planned[0]!.statements.map((s) => (exactly(s, ast) ? statement.text.trim().replace(/;$/, '') : s)), [])], files: {}, lastFile: null };
+    edit(editor.replace(statement, planned[0]!.statements.map((s) => (exactly(s, ast) ? statement.text.trim().replace(/;$/, '') : s)), [], half));
+    return refusal ? { error: refusal } : { edits, files: {}, lastFile: null };
   }
   const parts = ast.AlterTableStmt?.cmds?.length ?? ast.DropStmt?.objects?.length ?? 1;
   if (rewrite.residual === undefined && parts > 1) return { error: 'the statement does more than the rewrite covers: split it into one statement per subcommand, then run fix again' };
@@ -101,7 +114,6 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   const split = splitForRunner(keepProofs(inPlace ? planned.slice(1) : planned, [...ownStatements, ...(inPlace?.statements ?? [])]), writer, migration.downExpected);
   if ('error' in split) return split;
   const later = split;
-  const edits: TextEdit[] = [];
   // A statement alone in its migration that must run outside a transaction: the migration itself is
   // made to run outside one (goose's NO TRANSACTION, dbmate's transaction:false, a file alone).
   // A statement alone in its migration but for SETs: where each statement runs on its own (a marker),
@@ -116,14 +128,14 @@ export function planFix(input: PlanInput): Plan | { error: string } {
       edits.push(...optOut);
       inPlace = later.shift()!;
       if (writer.outsideTransaction === 'alone' && sets.length) {
-        for (const set of sets) edits.push(replaceStatement(set, [], []));
+        for (const set of sets) edit(editor.replace(set, [], [], migration.up));
         notes.push(`${migration.layout} sends this file as one query: a SET beside this statement would make it a transaction block, so ${sets.map((s) => s.text.trim()).join(' ')} is gone from here; set it for the role that runs migrations (ALTER ROLE ... SET lock_timeout = '5s').`);
       }
     }
   }
   // The statement itself, where the rewrite keeps it as it is (after a SET lock_timeout), keeps its text.
   const inPlaceStatements = [...(residual ? [residual] : []), ...(inPlace ? leftoverSafe(inPlace, writer, notes) : [])].map((s) => (exactly(s, ast) ? statement.text.trim().replace(/;$/, '') : s));
-  edits.push(replaceStatement(statement, inPlaceStatements, notes));
+  edit(editor.replace(statement, inPlaceStatements, notes, migration.up));
   // What stays of the statement's effect in this migration decides what its down keeps.
   const down = migration.down;
   let moved: AstNode | null = null;
@@ -135,15 +147,16 @@ export function planFix(input: PlanInput): Plan | { error: string } {
       if (!undo) return { error: `migsafe cannot write what undoes ${sqlOf(replacing[0]!)}` };
       const present = undo.every((u) => down.statements.some((s) => s.ast && normalized(s.ast) === normalized(u)));
       if (!present) {
-        if (undoing) edits.push(replaceStatement(undoing, undo, []));
-        else edits.push(insertInHalf(migration, down, undo, 'start'));
+        if (undoing) edit(editor.replace(undoing, undo, [], down));
+        else edit(editor.insert(migration, down, undo, 'start'));
       }
     } else if (!inPlace && undoing) {
       // The statement moves to a new migration: so does what undid it.
       moved = undoing.ast;
-      edits.push(replaceStatement(undoing, [], []));
+      edit(editor.replace(undoing, [], [], down));
     }
   }
+  if (refusal) return { error: refusal };
   if (!later.length) return { edits, files: {}, lastFile: null };
   const specs: NewMigration[] = [];
   const earlier: AstNode[] = [...ownStatements, ...(inPlace?.statements ?? [])];
@@ -289,10 +302,8 @@ function insertInHalf(migration: Migration, half: MigrationHalf, statements: Ast
   return { file: file.path, start: at, end: at, text: `${lineEnd < 0 ? '\n' : ''}${text}\n` };
 }
 
-function addToDown(migration: Migration, statements: AstNode[]): Plan | { error: string } {
-  if (!migration.down) return { error: 'the migration has no down half to add to' };
-  return { edits: [insertInHalf(migration, migration.down, statements, 'end')], files: {}, lastFile: null };
-}
+/** SQL files: statements edited as text. */
+const sqlEditor: StatementEditor = { replace: (statement, statements, notes) => replaceStatement(statement, statements, notes), insert: insertInHalf };
 
 /** Texts after the edits, by file. */
 export function applyEdits(edits: TextEdit[], textOf: (file: string) => string): Map<string, string> {

@@ -2,7 +2,7 @@
 // as the directory does, and the edit that makes an existing migration run outside a transaction.
 // Each layout that fix can write keeps its writer beside its reader (src/sources/<layout>.ts).
 import path from 'node:path';
-import type { Migration } from '../engine/types.js';
+import type { AstNode, Migration, MigrationHalf, Statement } from '../engine/types.js';
 import { compareMigrationIds } from '../sources/layout.js';
 
 export interface NewMigration {
@@ -40,7 +40,14 @@ export interface MigrationWriter {
    */
   create(after: Migration, next: Migration | null, migrations: NewMigration[]): Record<string, string> | { error: string };
   /** The edits that make a migration run outside a transaction ([] when it already does; null when the layout cannot). */
-  optOut(migration: Migration): TextEdit[] | null;
+  optOut(migration: Migration): TextEdit[] | null;  /** How statements of an existing migration are edited (default: as SQL text). */
+  editor?: StatementEditor;
+}
+
+/** Replaces (or, with no statements, removes) a statement of a migration, and adds to a half. */
+export interface StatementEditor {
+  replace(statement: Statement, statements: (AstNode | string)[], notes: string[], half: MigrationHalf): TextEdit | { error: string };
+  insert(migration: Migration, half: MigrationHalf, statements: AstNode[], where: 'start' | 'end'): TextEdit | { error: string };
 }
 
 /**

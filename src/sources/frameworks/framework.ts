@@ -7,6 +7,7 @@ import { tsv } from '../typescript-lazy.js';
 import type { MigrationHalf, Section, TransactionMode } from '../../engine/types.js';
 import type { StatementCollector } from '../lowered.js';
 import type { RunnerProject } from '../runner-project.js';
+import type { MigrationWriter } from '../../fix/writer.js';
 import type { JsScope, JsValue, ScriptEvaluator } from '../script-values.js';
 
 export type Framework = 'knex' | 'typeorm' | 'node-pg-migrate' | 'kysely' | 'sequelize' | 'mikroorm' | 'db-migrate' | 'slonik' | 'prisma' | 'unknown';
@@ -68,6 +69,8 @@ export interface ScriptFramework {
   runs(migration: ScriptMigration, half: { section: Section; fn: ts.Node; param: string }, settings: Record<string, unknown>): RunnerVerdict;
   /** Whether the runner refuses (or never finishes) the migration as written. */
   rejects?(migration: ScriptMigration, settings: Record<string, unknown>): RunnerRejection | null;
+  /** How `migsafe fix` writes this framework's migrations (none: fix leaves them alone). */
+  writer?: MigrationWriter;
 }
 
 /** A verdict: wrapped or not, who wraps it, and the way out of it. */

@@ -3,6 +3,8 @@ import { tsv } from '../typescript-lazy.js';
 import { booleanLiteral, unwrap, type FrameworkLowerer, type LowerContext, type ScriptFramework, type ScriptMigration } from './framework.js';
 import { bool, prop, str, type JsValue } from '../script-values.js';
 import { attempt, callChain, defaultSql, ident, need } from './lowering.js';
+import { scriptEditor, scriptStyle, sqlLiteral, type ScriptStyle } from '../../fix/script-editor.js';
+import { numberedFiles, type NewMigration } from '../../fix/writer.js';
 
 // knex: schema builder with table callbacks (https://knexjs.org/guide/schema-builder.html), and how
 // its Migrator runs each migration (https://knexjs.org/guide/migrations.html#transactions-in-migrations).
@@ -313,4 +315,38 @@ export const knex: ScriptFramework = {
       },
     };
   },
+  writer: {
+    // With `config.transaction = false` knex runs each call on its own (observed: knex.test.ts).
+    outsideTransaction: 'marker',
+    editor: scriptEditor((param, sql) => `${param}.raw(${sql})`),
+    create(after, next, migrations) {
+      const style = scriptStyle(after.up.files[0]!, KNEX_TYPE);
+      return numberedFiles(after, next, migrations, (version, m) => ({ [`${version}_${m.name}${style.extension}`]: knexMigration(style, m) }));
+    },
+    optOut(migration) {
+      const file = migration.up.files[0]!;
+      if (/\bconfig\b\s*=/.test(file.text)) return null;
+      const style = scriptStyle(file, KNEX_TYPE);
+      return [{ file: file.path, start: style.afterImports, end: style.afterImports, text: `${style.esm ? 'export const config' : 'exports.config'} = { transaction: false };\n` }];
+    },
+  },
 };
+
+const KNEX_TYPE = /import\s+(type\s+)?\{[^}]*\bKnex\b/;
+
+function knexMigration(style: ScriptStyle, m: NewMigration): string {
+  const half = (name: 'up' | 'down', statements: string[], notes: string[]) => {
+    const body = [...notes.map((n) => `// ${n}`), ...statements.map((sql) => `await knex.raw(${sqlLiteral(sql)});`)].map((line) => `${style.indent}${line}\n`).join('');
+    return style.esm
+      ? `export async function ${name}(knex${style.typed ? ': Knex' : ''})${style.typed ? ': Promise<void>' : ''} {\n${body}}\n`
+      : `exports.${name} = async function (knex) {\n${body}};\n`;
+  };
+  return [
+    style.typed ? "import type { Knex } from 'knex';\n" : '',
+    m.outsideTransaction || m.downOutsideTransaction ? `${style.esm ? 'export const config' : 'exports.config'} = { transaction: false };\n` : '',
+    half('up', m.up, m.notes),
+    m.down ? half('down', m.down, []) : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}

@@ -1,0 +1,148 @@
+// Editing a TS/JS migration: a statement lowered from a call (`await knex.raw('...')`, a builder call
+// on its own line) is replaced by the framework's raw-SQL calls or removed, as whole statements of
+// the up or down function, in the file's own indentation. What cannot be edited that way (a value
+// returned, a call that stands for several statements, a function that is not async) is said, and
+// fix leaves that finding.
+import type ts from 'typescript';
+import { tsv } from '../sources/typescript-lazy.js';
+import { sqlOf } from '../engine/rewrite.js';
+import type { AstNode, Migration, MigrationHalf, SourceFile, Statement } from '../engine/types.js';
+import type { StatementEditor, TextEdit } from './writer.js';
+
+/** How a project writes its migration files, read off one of them. */
+export interface ScriptStyle {
+  extension: string;
+  /** ES module exports (`export async function up`), rather than `exports.up =`. */
+  esm: boolean;
+  /** TypeScript that imports the framework's types (`typeImport`). */
+  typed: boolean;
+  indent: string;
+  /** Where a new top-level statement goes: after the imports. */
+  afterImports: number;
+}
+
+export function scriptStyle(file: SourceFile, typeImport: RegExp): ScriptStyle {
+  const extension = /\.[cm]?[jt]s$/.exec(file.path)?.[0] ?? '.js';
+  const tree = treeOf(file.path, file.text);
+  const imports = tree.statements.filter((s) => tsv.isImportDeclaration(s) || (tsv.isVariableStatement(s) && /\brequire\(/.test(s.getText(tree))));
+  const last = imports[imports.length - 1];
+  const afterImports = last ? file.text.indexOf('\n', last.getEnd()) + 1 || file.text.length : 0;
+  return {
+    extension,
+    esm: /^\s*export\s+(async\s+)?(function|const|let)\s+up\b/m.test(file.text) || /^\s*export\s+default\b/m.test(file.text),
+    typed: /\.[cm]?ts$/.test(extension) && typeImport.test(file.text),
+    indent: /\n([ \t]+)\S/.exec(file.text)?.[1] ?? '  ',
+    afterImports,
+  };
+}
+
+/** A template literal of the SQL (backquotes and `${` escaped). */
+export function sqlLiteral(sql: string): string {
+  return `\`${sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}\``;
+}
+
+const trees = new Map<string, ts.SourceFile>();
+function treeOf(path: string, text: string): ts.SourceFile {
+  const key = `${path}\u0000${text}`;
+  let tree = trees.get(key);
+  if (!tree) {
+    tree = tsv.createSourceFile(path, text, tsv.ScriptTarget.Latest, true, /\.tsx?$/.test(path) ? tsv.ScriptKind.TS : tsv.ScriptKind.JS);
+    trees.clear();
+    trees.set(key, tree);
+  }
+  return tree;
+}
+
+/** The innermost node of a kind that contains [start, end). */
+function enclosing<T extends ts.Node>(tree: ts.SourceFile, start: number, end: number, test: (node: ts.Node) => node is T): T | null {
+  let found: T | null = null;
+  const visit = (node: ts.Node) => {
+    if (node.getStart(tree) > start || node.getEnd() < end) return;
+    if (test(node)) found = node;
+    node.forEachChild(visit);
+  };
+  visit(tree);
+  return found;
+}
+
+const isFunction = (node: ts.Node): node is ts.FunctionLikeDeclaration =>
+  tsv.isFunctionDeclaration(node) || tsv.isFunctionExpression(node) || tsv.isArrowFunction(node) || tsv.isMethodDeclaration(node);
+
+/** The up or down function of a migration file: `up`/`down` by name (declaration, export, property, method). */
+function halfFunction(tree: ts.SourceFile, section: 'up' | 'down'): ts.FunctionLikeDeclaration | null {
+  let found: ts.FunctionLikeDeclaration | null = null;
+  const nameOf = (node: ts.Node): string | undefined => {
+    if (tsv.isFunctionDeclaration(node) || tsv.isMethodDeclaration(node)) return node.name && tsv.isIdentifier(node.name) ? node.name.text : undefined;
+    const parent = node.parent;
+    if (parent && tsv.isVariableDeclaration(parent) && tsv.isIdentifier(parent.name)) return parent.name.text;
+    if (parent && tsv.isPropertyAssignment(parent) && tsv.isIdentifier(parent.name)) return parent.name.text;
+    if (parent && tsv.isBinaryExpression(parent) && tsv.isPropertyAccessExpression(parent.left)) return parent.left.name.text;
+    return undefined;
+  };
+  const visit = (node: ts.Node) => {
+    if (!found && isFunction(node) && nameOf(node) === section && node.body && tsv.isBlock(node.body)) found = node;
+    if (!found) node.forEachChild(visit);
+  };
+  visit(tree);
+  return found;
+}
+
+const isAsync = (fn: ts.FunctionLikeDeclaration) => !!fn.modifiers?.some((m) => m.kind === tsv.SyntaxKind.AsyncKeyword);
+
+function indentAt(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart))![0];
+}
+
+/**
+ * An editor for a framework whose raw SQL call is `call(param, sql)` (e.g. `${param}.raw(${sql})`),
+ * awaited in an async up or down function.
+ */
+export function scriptEditor(call: (param: string, sqlText: string) => string): StatementEditor {
+  const lines = (fn: ts.FunctionLikeDeclaration, statements: (AstNode | string)[], notes: string[], indent: string): { text: string } | { error: string } => {
+    const param = fn.parameters[0] && tsv.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : null;
+    if (!param) return { error: 'its up or down function has no parameter to run SQL with' };
+    return { text: [...notes.map((n) => `// ${n}`), ...statements.map((s) => `await ${call(param, sqlLiteral(typeof s === 'string' ? s : sqlOf(s)))};`)].join(`\n${indent}`) };
+  };
+  return {
+    replace(statement: Statement, statements: (AstNode | string)[], notes: string[], half: MigrationHalf): TextEdit | { error: string } {
+      const file = statement.file;
+      const tree = treeOf(file.path, file.text);
+      const target = enclosing(tree, statement.span.start, statement.span.end, (n): n is ts.Statement => tsv.isExpressionStatement(n) || tsv.isReturnStatement(n) || tsv.isVariableStatement(n));
+      if (!target || !tsv.isExpressionStatement(target)) return { error: 'the statement is not a call on a line of its own (a value returned or kept): migsafe fix edits such calls only' };
+      const start = target.getStart(tree);
+      const end = target.getEnd();
+      const others = half.statements.filter((s) => s !== statement && s.file.path === file.path && s.span.start >= start && s.span.end <= end);
+      if (others.length) return { error: 'the call stands for more than this statement (a table builder with several changes): split it, then run fix again' };
+      if (!statements.length) {
+        const lineStart = file.text.lastIndexOf('\n', start - 1) + 1;
+        const lineEnd = file.text.indexOf('\n', end);
+        const alone = /^[ \t]*$/.test(file.text.slice(lineStart, start)) && /^[ \t]*$/.test(file.text.slice(end, lineEnd < 0 ? file.text.length : lineEnd));
+        return alone ? { file: file.path, start: lineStart, end: lineEnd < 0 ? file.text.length : lineEnd + 1, text: '' } : { file: file.path, start, end, text: '' };
+      }
+      const fn = enclosing(tree, start, end, isFunction);
+      if (!fn || !isAsync(fn)) return { error: 'the statement is not in an async function, where migsafe fix could await the SQL it writes' };
+      const written = lines(fn, statements, notes, indentAt(file.text, start));
+      if ('error' in written) return { error: written.error };
+      return { file: file.path, start, end, text: written.text };
+    },
+    insert(migration: Migration, half: MigrationHalf, statements: AstNode[], where: 'start' | 'end'): TextEdit | { error: string } {
+      const file = half.files[0]!;
+      const fn = halfFunction(treeOf(file.path, file.text), half.section);
+      if (!fn?.body || !tsv.isBlock(fn.body) || !isAsync(fn)) return { error: `the ${half.section} function is not an async function with a body migsafe fix can add to` };
+      const body = fn.body;
+      const first = body.statements[0];
+      const indent = first ? indentAt(file.text, first.getStart()) : `${indentAt(file.text, body.getStart())}  `;
+      const written = lines(fn, statements, [], indent);
+      if ('error' in written) return { error: written.error };
+      if (where === 'start' || !body.statements.length) {
+        const at = first ? first.getStart() : body.getStart() + 1;
+        return { file: file.path, start: at, end: at, text: first ? `${written.text}\n${indent}` : `\n${indent}${written.text}\n` };
+      }
+      const last = body.statements[body.statements.length - 1]!;
+      if (tsv.isReturnStatement(last)) return { error: `the ${half.section} function ends with a return, after which nothing runs` };
+      void migration;
+      return { file: file.path, start: last.getEnd(), end: last.getEnd(), text: `\n${indent}${written.text}` };
+    },
+  };
+}
