@@ -192,7 +192,7 @@ for (const layout of LAYOUTS) {
 
 describe('migsafe fix, what it writes', () => {
   it('prints a DROP without its default RESTRICT, and keeps an ON DELETE RESTRICT', () => {
-    const print = (sql: string) => sqlOf(parseSync(sql).stmts[0]!.stmt as never);
+    const print = (sql: string) => sqlOf((parseSync(sql).stmts ?? [])[0]!.stmt as never);
     expect(print('ALTER TABLE o DROP CONSTRAINT f RESTRICT, DROP CONSTRAINT g')).toBe('ALTER TABLE o DROP CONSTRAINT f, DROP CONSTRAINT g');
     expect(print('ALTER TABLE o ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) ON UPDATE RESTRICT ON DELETE RESTRICT')).toBe('ALTER TABLE o ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) ON UPDATE RESTRICT ON DELETE RESTRICT');
   });
