@@ -105,6 +105,13 @@ const LAYOUTS: Layout[] = [
     },
   },
   {
+    name: 'node-pg-migrate (JS)',
+    files: (n, up, down) => {
+      const half = (name: string, statements: string[]) => `exports.${name} = (pgm) => {\n${statements.map((s) => `  pgm.sql(${JSON.stringify(s)});\n`).join('')}};\n`;
+      return { [`db/170000000000${n}_change.js`]: `${half('up', up)}\n${half('down', down)}` };
+    },
+  },
+  {
     name: 'diesel',
     files: (n, up, down) => ({ [`db/2024-01-01-00000${n}_change/up.sql`]: sql(up), [`db/2024-01-01-00000${n}_change/down.sql`]: sql(down) }),
     cannot: { 'constraint-builds-index': /sends a file as one query/ },
@@ -292,6 +299,7 @@ const REAL_RUNNERS: RealRunner[] = [
   },
   { layout: 'node-pg-migrate', missing: () => null, up: nodePgMigrate('up'), down: nodePgMigrate('down') },
   { layout: 'knex', missing: () => null, up: knexCli('migrate:latest'), down: knexCli('migrate:down') },
+  { layout: 'node-pg-migrate (JS)', missing: () => null, up: nodePgMigrate('up'), down: nodePgMigrate('down') },
 ];
 
 for (const runner of REAL_RUNNERS) {

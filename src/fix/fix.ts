@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadModule, parseSync } from 'libpg-query';
-import { isMigrationFile } from '../discover/discover.js';
+import { isMigrationFile, sourceKindOf } from '../discover/discover.js';
 import { gitTop, committedUnchanged } from '../discover/git.js';
 import { DEFAULT_PLACEHOLDERS, settingsFor } from '../engine/config-settings.js';
 import { readDirectory } from '../engine/lint-directories.js';
@@ -99,7 +99,8 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
     }
     let changed = false;
     for (const [migration, list] of candidates) {
-      const writer = layoutByName(migration.layout)?.writer ?? scriptFrameworks.find((f) => f.name === migration.layout)?.writer;
+      // node-pg-migrate writes both SQL and JS migrations: the file decides which writer.
+      const writer = sourceKindOf(migration.up.files[0]!.path) === 'script' ? scriptFrameworks.find((f) => f.name === migration.layout)?.writer : layoutByName(migration.layout)?.writer;
       for (const { diagnostic, statement, migrations } of list) {
         if (!writer) {
           reasons.set(keyOf(diagnostic), `migsafe fix does not write ${migration.layout} migrations yet`);

@@ -7,7 +7,7 @@ import type ts from 'typescript';
 import { tsv } from '../sources/typescript-lazy.js';
 import { sqlOf } from '../engine/rewrite.js';
 import type { AstNode, Migration, MigrationHalf, SourceFile, Statement } from '../engine/types.js';
-import type { StatementEditor, TextEdit } from './writer.js';
+import type { NewMigration, StatementEditor, TextEdit } from './writer.js';
 
 /** How a project writes its migration files, read off one of them. */
 export interface ScriptStyle {
@@ -87,7 +87,17 @@ function halfFunction(tree: ts.SourceFile, section: 'up' | 'down'): ts.FunctionL
   return found;
 }
 
-const isAsync = (fn: ts.FunctionLikeDeclaration) => !!fn.modifiers?.some((m) => m.kind === tsv.SyntaxKind.AsyncKeyword);
+/** A line put first in the up or down function's body (`pgm.noTransaction();`), or null where there is none. */
+export function prependToHalf(file: SourceFile, section: 'up' | 'down', line: (param: string) => string): TextEdit | null {
+  const tree = treeOf(file.path, file.text);
+  const fn = halfFunction(tree, section);
+  const param = fn?.parameters[0] && tsv.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : null;
+  if (!fn?.body || !tsv.isBlock(fn.body) || !param) return null;
+  const first = fn.body.statements[0];
+  const indent = first ? indentAt(file.text, first.getStart(tree)) : '  ';
+  const at = first ? first.getStart(tree) : fn.body.getStart(tree) + 1;
+  return { file: file.path, start: at, end: at, text: first ? `${line(param)}\n${indent}` : `\n${indent}${line(param)}\n` };
+}
 
 function indentAt(text: string, offset: number): string {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
@@ -95,14 +105,16 @@ function indentAt(text: string, offset: number): string {
 }
 
 /**
- * An editor for a framework whose raw SQL call is `call(param, sql)` (e.g. `${param}.raw(${sql})`),
- * awaited in an async up or down function.
+ * An editor for a framework whose raw SQL call is `call(param, sql)` (e.g. `${param}.raw(${sql})`):
+ * awaited in an async up or down function, or (`awaits: false`) queued by a plain call, as
+ * node-pg-migrate's `pgm.sql()` is.
  */
-export function scriptEditor(call: (param: string, sqlText: string) => string): StatementEditor {
+export function scriptEditor(call: (param: string, sqlText: string) => string, options: { awaits: boolean } = { awaits: true }): StatementEditor {
+  const isAsync = (fn: ts.FunctionLikeDeclaration) => !options.awaits || !!fn.modifiers?.some((m) => m.kind === tsv.SyntaxKind.AsyncKeyword);
   const lines = (fn: ts.FunctionLikeDeclaration, statements: (AstNode | string)[], notes: string[], indent: string): { text: string } | { error: string } => {
     const param = fn.parameters[0] && tsv.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : null;
     if (!param) return { error: 'its up or down function has no parameter to run SQL with' };
-    return { text: [...notes.map((n) => `// ${n}`), ...statements.map((s) => `await ${call(param, sqlLiteral(typeof s === 'string' ? s : sqlOf(s)))};`)].join(`\n${indent}`) };
+    return { text: [...notes.map((n) => `// ${n}`), ...statements.map((s) => `${options.awaits ? 'await ' : ''}${call(param, sqlLiteral(typeof s === 'string' ? s : sqlOf(s)))};`)].join(`\n${indent}`) };
   };
   return {
     replace(statement: Statement, statements: (AstNode | string)[], notes: string[], half: MigrationHalf): TextEdit | { error: string } {
@@ -145,4 +157,38 @@ export function scriptEditor(call: (param: string, sqlText: string) => string): 
       return { file: file.path, start: last.getEnd(), end: last.getEnd(), text: `\n${indent}${written.text}` };
     },
   };
+}
+
+/** How a framework's migration file is written: its raw call, its parameter, its opt-out. */
+export interface ScriptTemplate {
+  typeImport: string;
+  param: string;
+  paramType: string;
+  async: boolean;
+  /** The statement that runs one SQL text (a template literal). */
+  call: (sqlText: string) => string;
+  /** Top-level lines before the functions (knex's config export). */
+  preamble?: (outside: { up: boolean; down: boolean }) => string;
+  /** First lines of a function run outside a transaction (node-pg-migrate's noTransaction()). */
+  optOutLine?: string;
+}
+
+/** A new migration file in the project's style (module kind, TypeScript, indentation). */
+export function scriptMigration(style: ScriptStyle, m: NewMigration, template: ScriptTemplate): string {
+  const half = (name: 'up' | 'down', statements: string[], notes: string[], outside: boolean) => {
+    const lines = [...(outside && template.optOutLine ? [template.optOutLine] : []), ...notes.map((n) => `// ${n}`), ...statements.map((sql) => template.call(sqlLiteral(sql)))];
+    const body = lines.map((line) => `${style.indent}${line}\n`).join('');
+    const asyncWord = template.async ? 'async ' : '';
+    const param = `${template.param}${style.typed ? `: ${template.paramType}` : ''}`;
+    const returns = style.typed ? (template.async ? ': Promise<void>' : ': void') : '';
+    return style.esm ? `export ${asyncWord}function ${name}(${param})${returns} {\n${body}}\n` : `exports.${name} = ${asyncWord}function (${template.param}) {\n${body}};\n`;
+  };
+  return [
+    style.typed ? template.typeImport : '',
+    template.preamble?.({ up: m.outsideTransaction, down: m.downOutsideTransaction }) ?? '',
+    half('up', m.up, m.notes, m.outsideTransaction),
+    m.down ? half('down', m.down, [], m.downOutsideTransaction) : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
 }

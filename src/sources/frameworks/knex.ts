@@ -3,7 +3,7 @@ import { tsv } from '../typescript-lazy.js';
 import { booleanLiteral, unwrap, type FrameworkLowerer, type LowerContext, type ScriptFramework, type ScriptMigration } from './framework.js';
 import { bool, prop, str, type JsValue } from '../script-values.js';
 import { attempt, callChain, defaultSql, ident, need } from './lowering.js';
-import { scriptEditor, scriptStyle, sqlLiteral, type ScriptStyle } from '../../fix/script-editor.js';
+import { scriptEditor, scriptMigration, scriptStyle, type ScriptStyle } from '../../fix/script-editor.js';
 import { numberedFiles, type NewMigration } from '../../fix/writer.js';
 
 // knex: schema builder with table callbacks (https://knexjs.org/guide/schema-builder.html), and how
@@ -335,18 +335,12 @@ export const knex: ScriptFramework = {
 const KNEX_TYPE = /import\s+(type\s+)?\{[^}]*\bKnex\b/;
 
 function knexMigration(style: ScriptStyle, m: NewMigration): string {
-  const half = (name: 'up' | 'down', statements: string[], notes: string[]) => {
-    const body = [...notes.map((n) => `// ${n}`), ...statements.map((sql) => `await knex.raw(${sqlLiteral(sql)});`)].map((line) => `${style.indent}${line}\n`).join('');
-    return style.esm
-      ? `export async function ${name}(knex${style.typed ? ': Knex' : ''})${style.typed ? ': Promise<void>' : ''} {\n${body}}\n`
-      : `exports.${name} = async function (knex) {\n${body}};\n`;
-  };
-  return [
-    style.typed ? "import type { Knex } from 'knex';\n" : '',
-    m.outsideTransaction || m.downOutsideTransaction ? `${style.esm ? 'export const config' : 'exports.config'} = { transaction: false };\n` : '',
-    half('up', m.up, m.notes),
-    m.down ? half('down', m.down, []) : '',
-  ]
-    .filter(Boolean)
-    .join('\n');
+  return scriptMigration(style, m, {
+    typeImport: "import type { Knex } from 'knex';\n",
+    param: 'knex',
+    paramType: 'Knex',
+    async: true,
+    call: (sql) => `await knex.raw(${sql});`,
+    preamble: (outside) => (outside.up || outside.down ? `${style.esm ? 'export const config' : 'exports.config'} = { transaction: false };\n` : ''),
+  });
 }

@@ -2,6 +2,8 @@ import { tsv } from '../typescript-lazy.js';
 import { verdict, type FrameworkLowerer, type LowerContext, type ScriptFramework } from './framework.js';
 import { bool, prop, str, type JsValue } from '../script-values.js';
 import { attempt, defaultSql, ident, literal, need, Unlowerable } from './lowering.js';
+import { prependToHalf, scriptEditor, scriptMigration, scriptStyle } from '../../fix/script-editor.js';
+import { numberedFiles } from '../../fix/writer.js';
 
 // node-pg-migrate: the MigrationBuilder (https://salsita.github.io/node-pg-migrate/migrations/), and
 // how its runner wraps each migration.
@@ -187,4 +189,29 @@ export const nodePgMigrate: ScriptFramework = {
     const off = new RegExp(`\\b${half.param || 'pgm'}\\.noTransaction\\(`).test(migration.ev.text(half.fn));
     return verdict(!off, 'node-pg-migrate runs each migration in a transaction', 'put it in its own migration that calls `pgm.noTransaction()`');
   },
+  writer: {
+    // After pgm.noTransaction() each operation runs on its own (observed: node-pg-migrate.test.ts).
+    outsideTransaction: 'marker',
+    editor: scriptEditor((param, sql) => `${param}.sql(${sql})`, { awaits: false }),
+    create(after, next, migrations) {
+      const style = scriptStyle(after.up.files[0]!, PGM_TYPE);
+      return numberedFiles(after, next, migrations, (version, m) => ({
+        [`${version}_${m.name}${style.extension}`]: scriptMigration(style, m, {
+          typeImport: "import type { MigrationBuilder } from 'node-pg-migrate';\n",
+          param: 'pgm',
+          paramType: 'MigrationBuilder',
+          async: false,
+          call: (sql) => `pgm.sql(${sql});`,
+          optOutLine: 'pgm.noTransaction();',
+        }),
+      }));
+    },
+    optOut(migration) {
+      if (migration.up.transaction === 'none') return [];
+      const edit = prependToHalf(migration.up.files[0]!, 'up', (param) => `${param}.noTransaction();`);
+      return edit ? [edit] : null;
+    },
+  },
 };
+
+const PGM_TYPE = /import\s+(type\s+)?\{[^}]*\bMigrationBuilder\b/;
