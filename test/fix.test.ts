@@ -58,6 +58,8 @@ interface Layout {
   files(n: number, up: string[], down: string[]): Record<string, string>;
   /** Scenarios this runner cannot fix: the reason fix gives. */
   cannot?: Record<string, RegExp>;
+  /** Files of the project besides its migrations (a runner's config), committed with the first. */
+  project?: Record<string, string>;
   /** Scenarios whose rule does not apply to this layout. */
   skip?: string[];
   /** Findings fix leaves in what it writes for a scenario, and why. */
@@ -65,6 +67,16 @@ interface Layout {
 }
 
 const sql = (statements: string[]) => statements.map((s) => `${s};\n`).join('');
+
+function typeormDataSource(url: string, mode: string): string {
+  return `const { DataSource } = require('typeorm');\nmodule.exports = new DataSource({ type: 'postgres', url: ${JSON.stringify(url)}, migrations: [__dirname + '/db/*.js'], migrationsTransactionMode: '${mode}' });\n`;
+}
+
+function typeormFiles(n: number, up: string[], down: string[]): Record<string, string> {
+  const name = `Change170000000000${n}`;
+  const half = (method: string, statements: string[]) => `  async ${method}(queryRunner) {\n${statements.map((s) => `    await queryRunner.query(${JSON.stringify(s)});\n`).join('')}  }\n`;
+  return { [`db/170000000000${n}-Change.js`]: `exports.${name} = class ${name} {\n  name = '${name}';\n\n${half('up', up)}\n${half('down', down)}};\n` };
+}
 const LAYOUTS: Layout[] = [
   {
     name: 'golang-migrate',
@@ -112,6 +124,18 @@ const LAYOUTS: Layout[] = [
     },
   },
   {
+    name: 'typeorm (mode "each")',
+    project: { 'data-source.cjs': typeormDataSource('postgres://localhost/unused', 'each') },
+    files: typeormFiles,
+    // TypeORM reverts in a transaction in mode "each": the down that rebuilds a dropped index cannot be concurrent.
+    leaves: { 'require-concurrent-index-drop': [{ ruleId: 'require-concurrent-index', reason: /migration:revert -t none/ }] },
+  },
+  {
+    name: 'typeorm (mode "all", its default)',
+    files: typeormFiles,
+    cannot: Object.fromEntries(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach'].map((rule) => [rule, /migrationsTransactionMode "all"/])),
+  },
+  {
     name: 'diesel',
     files: (n, up, down) => ({ [`db/2024-01-01-00000${n}_change/up.sql`]: sql(up), [`db/2024-01-01-00000${n}_change/down.sql`]: sql(down) }),
     cannot: { 'constraint-builds-index': /sends a file as one query/ },
@@ -123,7 +147,7 @@ const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user
 
 /** A project whose first migration is committed (deployed) and whose second is not. */
 function project(layout: Layout, up: string[], down: string[]): string {
-  const dir = tempProject(layout.files(1, INIT_UP, INIT_DOWN), 'migsafe-fix-');
+  const dir = tempProject({ ...layout.project, ...layout.files(1, INIT_UP, INIT_DOWN) }, 'migsafe-fix-');
   git(dir, 'init', '-q');
   git(dir, 'add', '.');
   git(dir, 'commit', '-qm', 'deployed');
@@ -290,6 +314,10 @@ const knexCli = (command: string) => (dir: string, url: string) => {
   writeFileSync(path.join(dir, 'knexfile.cjs'), `module.exports = { client: 'pg', connection: ${JSON.stringify(url)}, migrations: { directory: './db' } };\n`);
   return run(process.execPath, [packageFile('knex/bin/cli.js'), command, '--knexfile', 'knexfile.cjs'], dir);
 };
+const typeormCli = (command: string) => (dir: string, url: string) => {
+  writeFileSync(path.join(dir, 'data-source.cjs'), typeormDataSource(url, 'each'));
+  return run(process.execPath, [packageFile('typeorm/cli.js'), command, '-d', 'data-source.cjs'], dir);
+};
 const REAL_RUNNERS: RealRunner[] = [
   {
     layout: 'dbmate',
@@ -300,6 +328,7 @@ const REAL_RUNNERS: RealRunner[] = [
   { layout: 'node-pg-migrate', missing: () => null, up: nodePgMigrate('up'), down: nodePgMigrate('down') },
   { layout: 'knex', missing: () => null, up: knexCli('migrate:latest'), down: knexCli('migrate:down') },
   { layout: 'node-pg-migrate (JS)', missing: () => null, up: nodePgMigrate('up'), down: nodePgMigrate('down') },
+  { layout: 'typeorm (mode "each")', missing: () => null, up: typeormCli('migration:run'), down: typeormCli('migration:revert') },
 ];
 
 for (const runner of REAL_RUNNERS) {

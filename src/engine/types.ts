@@ -80,7 +80,7 @@ export interface MigrationHalf {
    * opens its transaction, and how a statement is run outside it there. Layouts without it use the
    * wording of runner-hints.ts.
    */
-  runner?: { wrappedBy: string; outsideTransaction: string };
+  runner?: { wrappedBy: string; outsideTransaction: string; settings?: Record<string, unknown> };
 }
 
 export interface Migration {

@@ -102,7 +102,9 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   if (half !== migration.up) {
     // A statement of a down half: only a rewrite that stays where it is (a lock_timeout before it).
     const first = rewrite.migrations[0];
-    if (rewrite.migrations.length !== 1 || first?.outsideTransaction || first?.apart || rewrite.residual) return { error: 'migsafe fix rewrites a down migration only where the statement stays in it' };
+    if (rewrite.migrations.length !== 1 || first?.outsideTransaction || first?.apart || rewrite.residual) {
+      return { error: `migsafe fix rewrites a down migration only where the statement stays in it${half.runner?.outsideTransaction ? ` (to run it outside a transaction: ${half.runner.outsideTransaction})` : ''}` };
+    }
     edit(editor.replace(statement, planned[0]!.statements.map((s) => (exactly(s, ast) ? statement.text.trim().replace(/;$/, '') : s)), [], half));
     return refusal ? { error: refusal } : { edits, files: {}, lastFile: null };
   }
@@ -171,6 +173,8 @@ export function planFix(input: PlanInput): Plan | { error: string } {
         if (!undo) return { error: `migsafe cannot write what undoes ${sqlOf(s)}${moved === null && !undoOf(s) ? ' (the down migration does not recreate it)' : ''}` };
         downStatements.push(...undo);
       }
+      // A runner that reverts in a transaction whatever the migration says: the down without CONCURRENTLY.
+      if (writer.downsInTransaction?.(migration)) downStatements = downStatements.map(inTransaction);
       if (writer.outsideTransaction === 'alone' && downStatements.length > 1 && downStatements.some((s) => refusesTransactionBlock(s))) return { error: 'the down of this migration needs a statement that refuses a transaction block beside others, which this runner sends as one query' };
     }
     earlier.push(...m.statements);
@@ -187,6 +191,15 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   if ('error' in files) return { error: files.error as string };
   const paths = Object.keys(files);
   return { edits, files, lastFile: paths[paths.length - 1] ?? null };
+}
+
+/** The statement as it runs inside a transaction block: without CONCURRENTLY. */
+function inTransaction(statement: AstNode): AstNode {
+  const out = copy(statement);
+  if (out.IndexStmt) delete out.IndexStmt.concurrent;
+  if (out.DropStmt) delete out.DropStmt.concurrent;
+  for (const item of out.AlterTableStmt?.cmds ?? []) if (item.AlterTableCmd?.def?.PartitionCmd) delete item.AlterTableCmd.def.PartitionCmd.concurrent;
+  return out;
 }
 
 /**

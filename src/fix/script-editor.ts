@@ -99,6 +99,17 @@ export function prependToHalf(file: SourceFile, section: 'up' | 'down', line: (p
   return { file: file.path, start: at, end: at, text: first ? `${line(param)}\n${indent}` : `\n${indent}${line(param)}\n` };
 }
 
+/** A member put first in the migration's class (TypeORM's `transaction = false;`), or null where there is none. */
+export function prependToClass(file: SourceFile, member: string): TextEdit | null {
+  const tree = treeOf(file.path, file.text);
+  const up = halfFunction(tree, 'up');
+  const owner = up?.parent;
+  if (!owner || !(tsv.isClassDeclaration(owner) || tsv.isClassExpression(owner)) || !owner.members.length) return null;
+  const first = owner.members[0]!;
+  const at = first.getStart(tree);
+  return { file: file.path, start: at, end: at, text: `${member}\n${indentAt(file.text, at)}` };
+}
+
 function indentAt(text: string, offset: number): string {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   return /^[ \t]*/.exec(text.slice(lineStart))![0];

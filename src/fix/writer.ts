@@ -40,7 +40,12 @@ export interface MigrationWriter {
    */
   create(after: Migration, next: Migration | null, migrations: NewMigration[]): Record<string, string> | { error: string };
   /** The edits that make a migration run outside a transaction ([] when it already does; null when the layout cannot). */
-  optOut(migration: Migration): TextEdit[] | null;  /** How statements of an existing migration are edited (default: as SQL text). */
+  optOut(migration: Migration): TextEdit[] | null;  /**
+   * The runner reverts this directory's migrations in a transaction whatever they say (TypeORM in
+   * mode "each"): downs are written without CONCURRENTLY.
+   */
+  downsInTransaction?(migration: Migration): boolean;
+  /** How statements of an existing migration are edited (default: as SQL text). */
   editor?: StatementEditor;
 }
 

@@ -152,7 +152,7 @@ function readScript(file: SourceFile, directory: string, context: ReadContext): 
       files: [file],
       statements: out.statements,
       transaction,
-      runner: verdict.advice,
+      runner: { ...verdict.advice, settings },
       anchor: { file, offset: fn.getStart(tree) },
       irreversible: body ? onlyThrows(body) : false,
     };

@@ -3,6 +3,9 @@ import { tsv } from '../typescript-lazy.js';
 import { booleanLiteral, classProperty, type FrameworkLowerer, type LowerContext, type ScriptFramework, type ScriptMigration } from './framework.js';
 import { bool, prop, str, type JsValue } from '../script-values.js';
 import { attempt, defaultSql, ident, need, Unlowerable } from './lowering.js';
+import { prependToClass, scriptEditor, scriptStyle, sqlLiteral, type ScriptStyle } from '../../fix/script-editor.js';
+import { numberedFiles, type NewMigration } from '../../fix/writer.js';
+import type { Migration } from '../../engine/types.js';
 
 // TypeORM: the QueryRunner API (https://typeorm.io/docs/migrations/api), and how its
 // MigrationExecutor runs migrations in each `migrationsTransactionMode`.
@@ -164,6 +167,35 @@ export const typeorm: ScriptFramework = {
       },
     };
   },
+  writer: {
+    // With `transaction = false` (modes "each" and "none") each query runs on its own; mode "all"
+    // refuses a migration that sets it, and a revert runs in a transaction unless the mode is "none"
+    // (observed: typeorm.test.ts).
+    outsideTransaction: 'marker',
+    editor: scriptEditor((param, sql) => `${param}.query(${sql})`),
+    downsInTransaction: (migration) => modeOf(migration) !== 'none',
+    create(after, next, migrations) {
+      if (migrations.some((m) => m.outsideTransaction) && modeOf(after) === 'all') {
+        return { error: `TypeORM runs all pending migrations in one transaction (migrationsTransactionMode "all", its default): ${after.up.runner?.outsideTransaction ?? 'set migrationsTransactionMode "each"'}` };
+      }
+      const file = after.up.files[0]!;
+      const style = scriptStyle(file, /\bMigrationInterface\b/);
+      return numberedFiles(
+        after,
+        next,
+        migrations,
+        (version, m) => ({ [`${version}-${pascal(m.name)}${style.extension}`]: typeormMigration(file.text, style, `${pascal(m.name)}${version}`, m, modeOf(after)) }),
+      );
+    },
+    optOut(migration) {
+      const mode = modeOf(migration);
+      if (mode === 'all' || /^\s*(public\s+)?transaction\s*=/m.test(migration.up.files[0]!.text)) return null;
+      if (mode === 'none') return [];
+      const file = migration.up.files[0]!;
+      const edit = prependToClass(file, 'transaction = false;');
+      return edit ? [edit] : null;
+    },
+  },
   rejects(migration, settings) {
     const own = ownTransaction(migration);
     if (!own || settings.migrationsTransactionMode !== 'all') return null;
@@ -174,3 +206,26 @@ export const typeorm: ScriptFramework = {
     };
   },
 };
+
+function modeOf(migration: Migration): string {
+  return String(migration.up.runner?.settings?.migrationsTransactionMode ?? 'all');
+}
+
+const pascal = (name: string) => name.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+
+/** A migration class in the style of the file it follows (TypeScript, `exports.X = class`, `module.exports = class`). */
+function typeormMigration(like: string, style: ScriptStyle, name: string, m: NewMigration, mode: string): string {
+  const ind = style.indent;
+  const typed = style.typed;
+  const method = (half: 'up' | 'down', statements: string[], notes: string[]) =>
+    `${ind}${typed ? 'public ' : ''}async ${half}(queryRunner${typed ? ': QueryRunner' : ''})${typed ? ': Promise<void>' : ''} {\n` +
+    [...notes.map((n) => `// ${n}`), ...statements.map((sql) => `await queryRunner.query(${sqlLiteral(sql)});`)].map((line) => `${ind}${ind}${line}\n`).join('') +
+    `${ind}}\n`;
+  // In mode "none" a migration runs without a transaction unless it says otherwise.
+  const transaction = m.outsideTransaction && mode === 'each' ? `${ind}transaction = false;\n` : !m.outsideTransaction && mode === 'none' ? `${ind}transaction = true;\n` : '';
+  const body = `${ind}name = '${name}';\n${transaction}\n${method('up', m.up, m.notes)}${m.down ? `\n${method('down', m.down, [])}` : ''}`;
+  if (typed) return `import { MigrationInterface, QueryRunner } from "typeorm";\n\nexport class ${name} implements MigrationInterface {\n${body}}\n`;
+  if (/^\s*export\s+class\b/m.test(like)) return `export class ${name} {\n${body}}\n`;
+  if (/module\.exports\s*=\s*class\b/.test(like)) return `module.exports = class ${name} {\n${body}};\n`;
+  return `exports.${name} = class ${name} {\n${body}};\n`;
+}
