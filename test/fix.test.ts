@@ -2,7 +2,7 @@
 // migration and an uncommitted one is fixed; the result is proved by fix itself (lint, verify and
 // trace on PGlite), checked again here by lint, left alone by a second run, and (dbmate) applied
 // up → down → up by the real runner against PostgreSQL. --dry-run writes nothing.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -134,6 +134,13 @@ const LAYOUTS: Layout[] = [
     name: 'typeorm (mode "all", its default)',
     files: typeormFiles,
     cannot: Object.fromEntries(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach'].map((rule) => [rule, /migrationsTransactionMode "all"/])),
+  },
+  {
+    name: 'alembic',
+    files: (n, up, down) => {
+      const half = (name: string, statements: string[]) => `def ${name}():\n${statements.map((s) => `    op.execute(${JSON.stringify(s)})\n`).join('')}`;
+      return { [`db/000${n}_change.py`]: `from alembic import op\n\nrevision = "r${n}"\ndown_revision = ${n > 1 ? `"r${n - 1}"` : 'None'}\n\n\n${half('upgrade', up)}\n\n${half('downgrade', down)}` };
+    },
   },
   {
     name: 'diesel',
@@ -318,6 +325,18 @@ const typeormCli = (command: string) => (dir: string, url: string) => {
   writeFileSync(path.join(dir, 'data-source.cjs'), typeormDataSource(url, 'each'));
   return run(process.execPath, [packageFile('typeorm/cli.js'), command, '-d', 'data-source.cjs'], dir);
 };
+// Debian's python3-alembic, with the env.py its templates generate (online mode), reading db/.
+const alembicMissing = () =>
+  spawnSync('/usr/bin/python3', ['-c', 'import alembic, psycopg2'], { encoding: 'utf8' }).status === 0 ? null : "Debian's python3-alembic and python3-psycopg2 are not installed (.ci/run installs them)";
+const alembicCli = (args: string[]) => (dir: string, url: string) => {
+  writeFileSync(path.join(dir, 'alembic.ini'), `[alembic]\nscript_location = alembic\nversion_locations = db\nsqlalchemy.url = ${url.replace(/^postgres:/, 'postgresql:')}\n`);
+  mkdirSync(path.join(dir, 'alembic'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'alembic', 'env.py'),
+    'from alembic import context\nfrom sqlalchemy import engine_from_config, pool\n\nconfig = context.config\nconnectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool)\nwith connectable.connect() as connection:\n    context.configure(connection=connection, target_metadata=None)\n    with context.begin_transaction():\n        context.run_migrations()\n',
+  );
+  return run('/usr/bin/python3', ['-m', 'alembic.config', ...args], dir);
+};
 const REAL_RUNNERS: RealRunner[] = [
   {
     layout: 'dbmate',
@@ -328,6 +347,7 @@ const REAL_RUNNERS: RealRunner[] = [
   { layout: 'node-pg-migrate', missing: () => null, up: nodePgMigrate('up'), down: nodePgMigrate('down') },
   { layout: 'knex', missing: () => null, up: knexCli('migrate:latest'), down: knexCli('migrate:down') },
   { layout: 'node-pg-migrate (JS)', missing: () => null, up: nodePgMigrate('up'), down: nodePgMigrate('down') },
+  { layout: 'alembic', missing: alembicMissing, up: alembicCli(['upgrade', 'head']), down: alembicCli(['downgrade', '-1']) },
   { layout: 'typeorm (mode "each")', missing: () => null, up: typeormCli('migration:run'), down: typeormCli('migration:revert') },
 ];
 

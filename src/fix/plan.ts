@@ -124,8 +124,11 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   const sets = migration.up.statements.filter((s) => s !== statement && s.ast?.VariableSetStmt);
   const alone = !residual && migration.up.statements.every((s) => s === statement || sets.includes(s));
   const notes: string[] = [];
+  // An editor that wraps the statement itself (Alembic's autocommit_block) needs no opt-out of the file.
+  let wrapped = false;
   if (!inPlace && alone && later[0]?.outsideTransaction && (writer.outsideTransaction === 'marker' || later[0].statements.length === 1)) {
-    const optOut = writer.optOut(migration);
+    const optOut = editor.replaceOutsideTransaction ? [] : writer.optOut(migration);
+    wrapped = !!editor.replaceOutsideTransaction;
     if (optOut) {
       edits.push(...optOut);
       inPlace = later.shift()!;
@@ -137,7 +140,7 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   }
   // The statement itself, where the rewrite keeps it as it is (after a SET lock_timeout), keeps its text.
   const inPlaceStatements = [...(residual ? [residual] : []), ...(inPlace ? leftoverSafe(inPlace, writer, notes) : [])].map((s) => (exactly(s, ast) ? statement.text.trim().replace(/;$/, '') : s));
-  edit(editor.replace(statement, inPlaceStatements, notes, migration.up));
+  edit(wrapped ? editor.replaceOutsideTransaction!(statement, inPlaceStatements, notes, migration.up) : editor.replace(statement, inPlaceStatements, notes, migration.up));
   // What stays of the statement's effect in this migration decides what its down keeps.
   const down = migration.down;
   let moved: AstNode | null = null;

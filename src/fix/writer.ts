@@ -53,6 +53,8 @@ export interface MigrationWriter {
 export interface StatementEditor {
   replace(statement: Statement, statements: (AstNode | string)[], notes: string[], half: MigrationHalf): TextEdit | { error: string };
   insert(migration: Migration, half: MigrationHalf, statements: AstNode[], where: 'start' | 'end'): TextEdit | { error: string };
+  /** Replaces a statement by statements run outside the transaction, in a block of their own (Alembic's autocommit_block). */
+  replaceOutsideTransaction?(statement: Statement, statements: (AstNode | string)[], notes: string[], half: MigrationHalf): TextEdit | { error: string };
 }
 
 /**

@@ -4,7 +4,10 @@
 // Alembic runs each migration in a transaction on PostgreSQL (transactional DDL); statements in
 // `with op.get_context().autocommit_block():` run outside it.
 // https://alembic.sqlalchemy.org/en/latest/ops.html
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { alembicEditor, pythonString } from '../fix/python-editor.js';
+import type { NewMigration } from '../fix/writer.js';
 import type { SyntaxNode } from '@lezer/common';
 import { createRequire } from 'node:module';
 import type { parser as PythonParser } from '@lezer/python';
@@ -34,7 +37,49 @@ export const alembicLayout: SqlLayout = {
       });
     return orderByRevisionGraph(migrations);
   },
+  writer: {
+    // Inside `with op.get_context().autocommit_block():` each statement runs on its own (observed:
+    // test/runners/alembic.test.ts).
+    outsideTransaction: 'marker',
+    editor: alembicEditor,
+    create(after, next, migrations) {
+      if (!after.revision) return { error: 'migsafe fix found no revision id in this file' };
+      if (next?.revision?.parents.includes(after.revision.id)) return { error: `revision ${next.revision.id} follows ${after.revision.id}: fix the head revision, or rebase the ones after it` };
+      const files: Record<string, string> = {};
+      let parent = after.revision.id;
+      for (const m of migrations) {
+        const id = createHash('sha1').update(`${parent}\u0000${m.name}`).digest('hex').slice(0, 12);
+        files[path.join(after.directory, `${id}_${m.name}.py`)] = alembicRevision(id, parent, m);
+        parent = id;
+      }
+      return files;
+    },
+    optOut: () => null,
+  },
 };
+
+/** A revision in Alembic's own template, reduced to what it runs. */
+function alembicRevision(id: string, parent: string, m: NewMigration): string {
+  const body = (statements: string[], notes: string[], outside: boolean) => {
+    const lines = [...notes.map((n) => `# ${n}`), ...statements.map((sql) => `op.execute(${pythonString(sql)})`)];
+    if (!lines.length) return '    pass\n';
+    return outside ? `    with op.get_context().autocommit_block():\n${lines.map((l) => `        ${l}\n`).join('')}` : lines.map((l) => `    ${l}\n`).join('');
+  };
+  return [
+    `"""${m.name.replace(/_/g, ' ')}\n\nRevision ID: ${id}\nRevises: ${parent}\n"""`,
+    'from alembic import op',
+    '',
+    `revision = ${JSON.stringify(id)}`,
+    `down_revision = ${JSON.stringify(parent)}`,
+    'branch_labels = None',
+    'depends_on = None',
+    '',
+    '',
+    `def upgrade():\n${body(m.up, m.notes, m.outsideTransaction)}`,
+    '',
+    `def downgrade():\n${body(m.down ?? [], [], m.downOutsideTransaction)}`,
+  ].join('\n');
+}
 
 function isRevision(text: string): boolean {
   return REVISION_FILE.test(text) && /\bdef\s+upgrade\s*\(/.test(text);
