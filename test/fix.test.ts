@@ -143,6 +143,32 @@ const LAYOUTS: Layout[] = [
     },
   },
   {
+    name: 'sequelize',
+    files: (n, up, down) => {
+      const half = (name: string, statements: string[]) => `  async ${name}(queryInterface, Sequelize) {\n${statements.map((s) => `    await queryInterface.sequelize.query(${JSON.stringify(s)});\n`).join('')}  },\n`;
+      return { [`db/2024010100000${n}-change.js`]: `'use strict';\nmodule.exports = {\n${half('up', up)}${half('down', down)}};\n` };
+    },
+    // sequelize-cli opens no transaction: nothing to VALIDATE apart from.
+    skip: ['validate-in-same-transaction'],
+  },
+  {
+    name: 'kysely',
+    files: (n, up, down) => {
+      const half = (name: string, statements: string[]) => `exports.${name} = async function (db) {\n${statements.map((s) => `  await sql.raw(${JSON.stringify(s)}).execute(db);\n`).join('')}};\n`;
+      return { [`db/2024010100000${n}_change.js`]: `const { sql } = require('kysely');\n\n${half('up', up)}\n${half('down', down)}` };
+    },
+    cannot: Object.fromEntries(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach'].map((rule) => [rule, /Kysely's Migrator runs each migration in a transaction/])),
+  },
+  {
+    name: 'mikroorm',
+    files: (n, up, down) => {
+      const name = `Migration2024010100000${n}`;
+      const half = (method: string, statements: string[]) => `  async ${method}() {\n${statements.map((s) => `    this.addSql(${JSON.stringify(s)});\n`).join('')}  }\n`;
+      return { [`db/${name}.js`]: `const { Migration } = require('@mikro-orm/migrations');\n\nclass ${name} extends Migration {\n${half('up', up)}\n${half('down', down)}}\nexports.${name} = ${name};\n` };
+    },
+    cannot: Object.fromEntries(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach'].map((rule) => [rule, /allOrNothing/])),
+  },
+  {
     name: 'diesel',
     files: (n, up, down) => ({ [`db/2024-01-01-00000${n}_change/up.sql`]: sql(up), [`db/2024-01-01-00000${n}_change/down.sql`]: sql(down) }),
     cannot: { 'constraint-builds-index': /sends a file as one query/ },
@@ -337,6 +363,22 @@ const alembicCli = (args: string[]) => (dir: string, url: string) => {
   );
   return run('/usr/bin/python3', ['-m', 'alembic.config', ...args], dir);
 };
+const sequelizeCli = (command: string) => (dir: string, url: string) => run(process.execPath, [packageFile('sequelize-cli/lib/sequelize'), command, '--url', url, '--migrations-path', 'db'], dir);
+// Kysely's and MikroORM's migrators are built in code: a script that runs one step.
+const kyselyMigrator = (method: string) => (dir: string, url: string) => {
+  writeFileSync(
+    path.join(dir, 'migrate.cjs'),
+    `const { Kysely, PostgresDialect, Migrator, FileMigrationProvider } = require('kysely');\nconst pg = require('pg');\nconst fs = require('node:fs/promises');\nconst path = require('node:path');\n(async () => {\n  const db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: ${JSON.stringify(url)} }) }) });\n  const migrator = new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder: path.resolve('db') }) });\n  const { error } = await migrator.${method}();\n  if (error) { console.error(String(error && error.message || error)); process.exitCode = 1; }\n  await db.destroy();\n})();\n`,
+  );
+  return run(process.execPath, ['migrate.cjs'], dir);
+};
+const mikroormMigrator = (method: string) => (dir: string, url: string) => {
+  writeFileSync(
+    path.join(dir, 'migrate.cjs'),
+    `const path = require('node:path');\nconst { MikroORM } = require('@mikro-orm/postgresql');\n(async () => {\n  const orm = await MikroORM.init({ clientUrl: ${JSON.stringify(url)}, entities: [], discovery: { warnWhenNoEntities: false }, migrations: { path: path.resolve(__dirname, 'db'), glob: '!(*.d).js' }, extensions: [require('@mikro-orm/migrations').Migrator] });\n  try { await orm.getMigrator().${method}(); } catch (error) { console.error(String(error && error.message || error)); process.exitCode = 1; }\n  await orm.close(true);\n})();\n`,
+  );
+  return run(process.execPath, ['migrate.cjs'], dir);
+};
 const REAL_RUNNERS: RealRunner[] = [
   {
     layout: 'dbmate',
@@ -348,6 +390,9 @@ const REAL_RUNNERS: RealRunner[] = [
   { layout: 'knex', missing: () => null, up: knexCli('migrate:latest'), down: knexCli('migrate:down') },
   { layout: 'node-pg-migrate (JS)', missing: () => null, up: nodePgMigrate('up'), down: nodePgMigrate('down') },
   { layout: 'alembic', missing: alembicMissing, up: alembicCli(['upgrade', 'head']), down: alembicCli(['downgrade', '-1']) },
+  { layout: 'sequelize', missing: () => null, up: sequelizeCli('db:migrate'), down: sequelizeCli('db:migrate:undo') },
+  { layout: 'kysely', missing: () => null, up: kyselyMigrator('migrateToLatest'), down: kyselyMigrator('migrateDown') },
+  { layout: 'mikroorm', missing: () => null, up: mikroormMigrator('up'), down: mikroormMigrator('down') },
   { layout: 'typeorm (mode "each")', missing: () => null, up: typeormCli('migration:run'), down: typeormCli('migration:revert') },
 ];
 

@@ -120,12 +120,12 @@ function indentAt(text: string, offset: number): string {
  * awaited in an async up or down function, or (`awaits: false`) queued by a plain call, as
  * node-pg-migrate's `pgm.sql()` is.
  */
-export function scriptEditor(call: (param: string, sqlText: string) => string, options: { awaits: boolean } = { awaits: true }): StatementEditor {
+export function scriptEditor(call: (param: string, sqlText: string) => string, options: { awaits: boolean; needsParam?: boolean; needs?: { text: RegExp; why: string } } = { awaits: true }): StatementEditor {
   const isAsync = (fn: ts.FunctionLikeDeclaration) => !options.awaits || !!fn.modifiers?.some((m) => m.kind === tsv.SyntaxKind.AsyncKeyword);
   const lines = (fn: ts.FunctionLikeDeclaration, statements: (AstNode | string)[], notes: string[], indent: string): { text: string } | { error: string } => {
     const param = fn.parameters[0] && tsv.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : null;
-    if (!param) return { error: 'its up or down function has no parameter to run SQL with' };
-    return { text: [...notes.map((n) => `// ${n}`), ...statements.map((s) => `${options.awaits ? 'await ' : ''}${call(param, sqlLiteral(typeof s === 'string' ? s : sqlOf(s)))};`)].join(`\n${indent}`) };
+    if (!param && options.needsParam !== false) return { error: 'its up or down function has no parameter to run SQL with' };
+    return { text: [...notes.map((n) => `// ${n}`), ...statements.map((s) => `${options.awaits ? 'await ' : ''}${call(param ?? '', sqlLiteral(typeof s === 'string' ? s : sqlOf(s)))};`)].join(`\n${indent}`) };
   };
   return {
     replace(statement: Statement, statements: (AstNode | string)[], notes: string[], half: MigrationHalf): TextEdit | { error: string } {
@@ -143,6 +143,7 @@ export function scriptEditor(call: (param: string, sqlText: string) => string, o
         const alone = /^[ \t]*$/.test(file.text.slice(lineStart, start)) && /^[ \t]*$/.test(file.text.slice(end, lineEnd < 0 ? file.text.length : lineEnd));
         return alone ? { file: file.path, start: lineStart, end: lineEnd < 0 ? file.text.length : lineEnd + 1, text: '' } : { file: file.path, start, end, text: '' };
       }
+      if (options.needs && !options.needs.text.test(file.text)) return { error: options.needs.why };
       const fn = enclosing(tree, start, end, isFunction);
       if (!fn || !isAsync(fn)) return { error: 'the statement is not in an async function, where migsafe fix could await the SQL it writes' };
       const written = lines(fn, statements, notes, indentAt(file.text, start));
@@ -172,7 +173,10 @@ export function scriptEditor(call: (param: string, sqlText: string) => string, o
 
 /** How a framework's migration file is written: its raw call, its parameter, its opt-out. */
 export interface ScriptTemplate {
+  /** The import of the framework's types, for TypeScript that imports them. */
   typeImport: string;
+  /** Imports every file needs (Kysely's `sql`). */
+  imports?: string;
   param: string;
   paramType: string;
   async: boolean;
@@ -195,7 +199,7 @@ export function scriptMigration(style: ScriptStyle, m: NewMigration, template: S
     return style.esm ? `export ${asyncWord}function ${name}(${param})${returns} {\n${body}}\n` : `exports.${name} = ${asyncWord}function (${template.param}) {\n${body}};\n`;
   };
   return [
-    style.typed ? template.typeImport : '',
+    (template.imports ?? '') + (style.typed ? template.typeImport : ''),
     template.preamble?.({ up: m.outsideTransaction, down: m.downOutsideTransaction }) ?? '',
     half('up', m.up, m.notes, m.outsideTransaction),
     m.down ? half('down', m.down, [], m.downOutsideTransaction) : '',

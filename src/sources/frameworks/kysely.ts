@@ -3,6 +3,8 @@ import { tsv } from '../typescript-lazy.js';
 import { verdict, type FrameworkLowerer, type LowerContext, type ScriptFramework } from './framework.js';
 import { str, type JsValue } from '../script-values.js';
 import { attempt, callChain, defaultSql, ident, literal, need, Unlowerable } from './lowering.js';
+import { scriptEditor, scriptMigration, scriptStyle } from '../../fix/script-editor.js';
+import { numberedFiles } from '../../fix/writer.js';
 
 // Kysely: schema builder chains ending in .execute() (https://kysely.dev/docs/migrations), and how
 // its Migrator runs migrations.
@@ -201,4 +203,27 @@ export const kysely: ScriptFramework = {
       "Kysely's Migrator runs each migration in a transaction on PostgreSQL",
       'run it with a Migrator built with `disableTransactions: true` (Kysely has no per-migration opt-out; then tell migsafe: `runners: { kysely: { disableTransactions: true } }`)',
     ),
+  writer: {
+    outsideTransaction: 'marker',
+    // `sql` from kysely, as the migration imports it.
+    editor: scriptEditor((param, text) => `sql.raw(${text}).execute(${param})`, { awaits: true, needs: { text: /\bsql\b[^;\n]*(from\s+['"]kysely['"]|require\(\s*['"]kysely['"])/, why: "the migration does not import `sql` from kysely, which the SQL migsafe fix writes runs with" } }),
+    create(after, next, migrations) {
+      if (migrations.some((m) => m.outsideTransaction || m.downOutsideTransaction) && after.up.transaction !== 'none') {
+        return { error: `Kysely's Migrator runs each migration in a transaction: ${after.up.runner?.outsideTransaction ?? 'build it with disableTransactions: true'}` };
+      }
+      const file = after.up.files[0]!;
+      const style = scriptStyle(file, /\bKysely\b/);
+      return numberedFiles(after, next, migrations, (version, m) => ({
+        [`${version}_${m.name}${style.extension}`]: scriptMigration(style, m, {
+          typeImport: '',
+          imports: style.esm ? `import { ${style.typed ? 'Kysely, ' : ''}sql } from 'kysely';\n` : "const { sql } = require('kysely');\n",
+          param: 'db',
+          paramType: 'Kysely<any>',
+          async: true,
+          call: (text) => `await sql.raw(${text}).execute(db);`,
+        }),
+      }));
+    },
+    optOut: (migration) => (migration.up.transaction === 'none' ? [] : null),
+  },
 };

@@ -2,6 +2,8 @@
 // and how its Migrator runs them. https://mikro-orm.io/docs/migrations
 import { tsv } from '../typescript-lazy.js';
 import type { ScriptFramework, ScriptMigration } from './framework.js';
+import { prependToClass, scriptEditor, scriptStyle, sqlLiteral, type ScriptStyle } from '../../fix/script-editor.js';
+import { numberedFiles, type NewMigration } from '../../fix/writer.js';
 
 /** `isTransactional() { return false; }` on the migration class. */
 function optsOut(migration: ScriptMigration): import('typescript').MethodDeclaration | undefined {
@@ -43,6 +45,26 @@ export const mikroorm: ScriptFramework = {
       },
     };
   },
+  writer: {
+    outsideTransaction: 'marker',
+    editor: scriptEditor((_param, sql) => `this.addSql(${sql})`, { awaits: false, needsParam: false }),
+    create(after, next, migrations) {
+      const settings = after.up.runner?.settings ?? {};
+      if (migrations.some((m) => m.outsideTransaction || m.downOutsideTransaction) && settings.allOrNothing !== false && settings.transactional !== false) {
+        return { error: `MikroORM's allOrNothing (its default) keeps one transaction open for the whole run: ${after.up.runner?.outsideTransaction ?? ''}` };
+      }
+      const file = after.up.files[0]!;
+      const style = scriptStyle(file, /\bMigration\b/);
+      return numberedFiles(after, next, migrations, (version, m) => ({ [`Migration${version}${style.extension}`]: mikroormMigration(file.text, style, `Migration${version}`, m) }), (id) => /^Migration(\d+)/.exec(id)?.[1] ?? null);
+    },
+    optOut(migration) {
+      if (migration.up.transaction === 'none') return [];
+      const settings = migration.up.runner?.settings ?? {};
+      if (settings.allOrNothing !== false || /\bisTransactional\b/.test(migration.up.files[0]!.text)) return null;
+      const edit = prependToClass(migration.up.files[0]!, 'isTransactional() {\n    return false;\n  }\n');
+      return edit ? [edit] : null;
+    },
+  },
   rejects(migration, settings) {
     const method = optsOut(migration);
     if (!method || settings.allOrNothing === false || settings.transactional === false) return null;
@@ -55,3 +77,15 @@ export const mikroorm: ScriptFramework = {
     };
   },
 };
+
+/** A migration class as MikroORM generates it (TypeScript, or the CommonJS of the file it follows). */
+function mikroormMigration(like: string, style: ScriptStyle, name: string, m: NewMigration): string {
+  const ind = style.indent;
+  const method = (half: 'up' | 'down', statements: string[], notes: string[]) =>
+    `${ind}${style.typed ? 'override ' : ''}async ${half}()${style.typed ? ': Promise<void>' : ''} {\n${[...notes.map((n) => `// ${n}`), ...statements.map((sql) => `this.addSql(${sqlLiteral(sql)});`)].map((line) => `${ind}${ind}${line}\n`).join('')}${ind}}\n`;
+  const optOut = m.outsideTransaction ? `\n${ind}${style.typed ? 'override ' : ''}isTransactional()${style.typed ? ': boolean' : ''} {\n${ind}${ind}return false;\n${ind}}\n` : '';
+  const body = `${method('up', m.up, m.notes)}${m.down ? `\n${method('down', m.down, [])}` : ''}${optOut}`;
+  if (style.esm || style.typed) return `import { Migration } from '@mikro-orm/migrations';\n\nexport class ${name} extends Migration {\n${body}}\n`;
+  void like;
+  return `const { Migration } = require('@mikro-orm/migrations');\n\nclass ${name} extends Migration {\n${body}}\nexports.${name} = ${name};\n`;
+}

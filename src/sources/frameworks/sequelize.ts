@@ -1,6 +1,8 @@
 import type { FrameworkLowerer, LowerContext, ScriptFramework } from './framework.js';
 import { bool, prop, str, type JsValue } from '../script-values.js';
 import { attempt, defaultSql, ident, need, Unlowerable } from './lowering.js';
+import { scriptEditor, scriptStyle, sqlLiteral, type ScriptStyle } from '../../fix/script-editor.js';
+import { numberedFiles, type NewMigration } from '../../fix/writer.js';
 
 // Sequelize: queryInterface (https://sequelize.org/docs/v6/other-topics/query-interface/), run by
 // sequelize-cli (umzug), which opens no transaction.
@@ -143,4 +145,24 @@ export const sequelize: ScriptFramework = {
     // opens itself (sequelize.transaction(...)) is read as BEGIN ... COMMIT around its calls.
     return { transaction: 'none', advice: { wrappedBy: 'the migration opens a transaction', outsideTransaction: 'run it outside `sequelize.transaction(...)`' } };
   },
+  writer: {
+    // sequelize-cli runs each query on its own: nothing to opt out of.
+    outsideTransaction: 'marker',
+    editor: scriptEditor((param, sql) => `${param}.sequelize.query(${sql})`),
+    create(after, next, migrations) {
+      const style = scriptStyle(after.up.files[0]!, /\bQueryInterface\b/);
+      return numberedFiles(after, next, migrations, (version, m) => ({ [`${version}-${m.name.replace(/_/g, '-')}${style.extension}`]: sequelizeMigration(style, m) }));
+    },
+    optOut: (migration) => (migration.up.transaction === 'none' ? [] : null),
+  },
 };
+
+/** `module.exports = { async up(queryInterface, Sequelize) {...}, async down(...) {...} }`, as sequelize-cli generates. */
+function sequelizeMigration(style: ScriptStyle, m: NewMigration): string {
+  const ind = style.indent;
+  const method = (name: 'up' | 'down', statements: string[], notes: string[]) =>
+    `${ind}async ${name}(queryInterface${style.typed ? ': QueryInterface' : ''}) {\n${[...notes.map((n) => `// ${n}`), ...statements.map((sql) => `await queryInterface.sequelize.query(${sqlLiteral(sql)});`)].map((line) => `${ind}${ind}${line}\n`).join('')}${ind}},\n`;
+  const body = `${method('up', m.up, m.notes)}${m.down ? method('down', m.down, []) : ''}`;
+  if (style.esm) return `${style.typed ? "import type { QueryInterface } from 'sequelize';\n\n" : ''}export default {\n${body}};\n`;
+  return `'use strict';\n\n/** @type {import('sequelize-cli').Migration} */\nmodule.exports = {\n${body}};\n`;
+}
