@@ -110,6 +110,19 @@ const LAYOUTS: Layout[] = [
     cannot: Object.fromEntries(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach'].map((rule) => [rule, /pgm\.noTransaction/])),
   },
   {
+    name: 'plain SQL',
+    files: (n, up) => ({ [`db/00${n}_change.sql`]: sql(up) }),
+    // No down migrations, and no transaction unless the file says BEGIN.
+    skip: ['incomplete-down', 'validate-in-same-transaction'],
+  },
+  {
+    name: 'drizzle',
+    files: (n, up) => ({ [`db/000${n}_change.sql`]: up.join(';\n--> statement-breakpoint\n') + ';\n' }),
+    skip: ['incomplete-down'],
+    // Every pending migration runs in one transaction: nothing later, nothing outside.
+    cannot: Object.fromEntries(SCENARIOS.map((s) => [s.rule, /one transaction/])),
+  },
+  {
     name: 'knex',
     files: (n, up, down) => {
       const half = (name: string, statements: string[]) => `exports.${name} = async function (knex) {\n${statements.map((s) => `  await knex.raw(${JSON.stringify(s)});\n`).join('')}};\n`;

@@ -9,7 +9,7 @@ const HINTS: Record<string, string> = {
   dbmate: 'put it alone in its own migration whose marker says `-- migrate:up transaction:false` (dbmate sends a section as one query: with other statements beside it, that is an implicit transaction)',
   goose: 'put it in its own migration that starts with `-- +goose NO TRANSACTION`',
   flyway: 'put it alone in its own migration (Flyway then runs it outside a transaction), or set `executeInTransaction=false` in its .sql.conf',
-  'node-pg-migrate': 'put it in its own migration run without a transaction (`pgm.noTransaction()` in a JS migration)',
+  'node-pg-migrate': 'put it in its own migration run without a transaction (`pgm.noTransaction()` in a JS migration: node-pg-migrate runs every SQL migration in one)',
   prisma: 'put it alone in its own migration.sql (Prisma sends the file as one script, an implicit transaction)',
   drizzle: 'run it outside `drizzle-kit migrate`, which applies all pending migrations in one transaction',
   sqitch: 'leave it outside the script\'s BEGIN/COMMIT',

@@ -6,6 +6,7 @@
 import type { AstNode, MigrationHalf, Migration, Rewrite, Statement } from '../engine/types.js';
 import { copy, sqlOf } from '../engine/rewrite.js';
 import { refusesTransactionBlock } from '../engine/postgres-facts.js';
+import { outsideTransactionHint } from '../engine/runner-hints.js';
 import { concurrentlyIfIndex, detachLeftover, normalized, undoes, undoOf } from './undo.js';
 import type { MigrationWriter, NewMigration, StatementEditor, TextEdit } from './writer.js';
 
@@ -113,7 +114,7 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   const residual = rewrite.residual ? input.parse(rewrite.residual) : null;
   const first = rewrite.migrations[0];
   let inPlace: PlannedMigration | null = first && !first.outsideTransaction && !first.apart ? planned[0]! : null;
-  const split = splitForRunner(keepProofs(inPlace ? planned.slice(1) : planned, [...ownStatements, ...(inPlace?.statements ?? [])]), writer, migration.downExpected);
+  const split = splitForRunner(keepProofs(inPlace ? planned.slice(1) : planned, [...ownStatements, ...(inPlace?.statements ?? [])]), writer, migration.downExpected, outsideTransactionHint(migration, migration.up));
   if ('error' in split) return split;
   const later = split;
   // A statement alone in its migration that must run outside a transaction: the migration itself is
@@ -210,9 +211,9 @@ function inTransaction(statement: AstNode): AstNode {
  * each statement runs on its own, ADD CONSTRAINT ... USING INDEX joins the migration that builds its
  * index: its down (DROP CONSTRAINT, which drops the index too) then restores what was there before.
  */
-function splitForRunner(migrations: PlannedMigration[], writer: MigrationWriter, downs: boolean): PlannedMigration[] | { error: string } {
+function splitForRunner(migrations: PlannedMigration[], writer: MigrationWriter, downs: boolean, hint: string): PlannedMigration[] | { error: string } {
   if (writer.outsideTransaction === 'none' && migrations.some((m) => m.outsideTransaction)) {
-    return { error: 'this runner runs every migration of this kind in a transaction, and the rewrite needs one outside a transaction: write that step as a migration the runner can run without one (node-pg-migrate: a JS migration with pgm.noTransaction())' };
+    return { error: `this runner runs every migration of this kind in a transaction, and the rewrite needs a step outside one: ${hint}` };
   }
   const usingIndex = (m: PlannedMigration) => !m.outsideTransaction && m.statements.every((s) => s.AlterTableStmt?.cmds?.every((c: AstNode) => c.AlterTableCmd?.def?.Constraint?.indexname));
   if (writer.outsideTransaction === 'marker') {

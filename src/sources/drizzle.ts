@@ -23,4 +23,14 @@ export const drizzleLayout: SqlLayout = {
       };
     });
   },
+  writer: {
+    // Drizzle's migrator applies every pending migration in one transaction: a later migration is
+    // no later transaction, and nothing runs outside one. Only rewrites that stay in place are written.
+    outsideTransaction: 'none',
+    create: () => ({
+      error:
+        "Drizzle's migrator applies all pending migrations in one transaction, so a later migration is not a later transaction: deploy this one first, then add the next step with `drizzle-kit generate --custom` (or run it outside `drizzle-kit migrate`)",
+    }),
+    optOut: () => null,
+  },
 };

@@ -2,6 +2,7 @@
 // between an explicit BEGIN and COMMIT, unless the config says the runner wraps each file
 // (`assumeInTransaction`).
 import path from 'node:path';
+import { noteLines, numberedFiles, sqlLines } from '../fix/writer.js';
 import { makeHalf, parseFileRange, type SqlLayout } from './layout.js';
 
 export const plainSqlLayout: SqlLayout = {
@@ -20,5 +21,17 @@ export const plainSqlLayout: SqlLayout = {
         files: [file],
       };
     });
+  },
+  writer: {
+    // Run by psql or a script: each statement on its own, unless the file says BEGIN (or the config
+    // says the runner wraps each file, and then nothing can run outside a transaction).
+    outsideTransaction: 'marker',
+    create(after, next, migrations) {
+      if (after.up.transaction === 'wrapped' && migrations.some((m) => m.outsideTransaction)) {
+        return { error: 'the config says the runner wraps each file in a transaction (assumeInTransaction): run this statement outside it, by hand' };
+      }
+      return numberedFiles(after, next, migrations, (version, m) => ({ [`${version}_${m.name}.sql`]: noteLines(m.notes) + sqlLines(m.up) }));
+    },
+    optOut: (migration) => (migration.up.transaction === 'none' ? [] : null),
   },
 };
