@@ -335,6 +335,23 @@ describe('migsafe fix, what it writes', () => {
     expect(Object.keys(snapshot(dir)).sort()).toEqual([...Object.keys(files), 'db/000003_validate_users_name_not_null_check.down.sql', 'db/000003_validate_users_name_not_null_check.up.sql', 'db/000004_set_users_name_not_null.down.sql', 'db/000004_set_users_name_not_null.up.sql'].sort());
   }, 120_000);
 
+  it('lint --fix rewrites in place what stays in its migration, and points to migsafe fix for the rest', () => {
+    const goose = LAYOUTS.find((l) => l.name === 'goose')!;
+    const dir = project(goose, SCENARIOS[0]!.up, SCENARIOS[0]!.down);
+    writeFileSync(path.join(dir, 'db/00003_fk.sql'), goose.files(3, [...LEADING_UP, ...SCENARIOS[2]!.up], [...LEADING_DOWN, ...SCENARIOS[2]!.down])['db/00003_change.sql']!);
+    const before = snapshot(dir);
+    const run = runCli(['lint', '--fix', 'db'], { cwd: dir, timeoutMs: 60_000 });
+    expect(run.stderr).toContain('migsafe: --fix rewrote 1 finding in 1 file');
+    expect(run.stderr).toContain('1 more finding can be fixed with new migrations: npx migsafe fix');
+    // The foreign key is still reported, and so the exit code says so.
+    expect(run.stdout).toContain('error[constraint-without-not-valid]');
+    expect(run.stdout).not.toContain('require-concurrent-index');
+    expect(run.status).toBe(1);
+    const after = snapshot(dir);
+    expect(after['db/00003_fk.sql']).toBe(before['db/00003_fk.sql']);
+    expect(after['db/00002_change.sql']).toMatch(/^-- \+goose NO TRANSACTION\n[\s\S]*CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx/);
+  }, 60_000);
+
   it('--rule fixes only that rule, and rejects a rule it cannot fix', async () => {
     const dir = project(LAYOUTS[0]!, ['ALTER TABLE users ADD COLUMN bio text', ...SCENARIOS[0]!.up], ['DROP INDEX users_email_idx', 'ALTER TABLE users DROP COLUMN bio']);
     const only = await fix({ paths: ['db'], cwd: dir, only: ['require-lock-timeout'], database });

@@ -75,7 +75,18 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .option('--no-cache', 'with --staged: do not use the cache')
     .option('--cache-location <dir>', 'the cache folder (default: node_modules/.cache/migsafe)')
     .option('--stats <file>', 'table statistics written by `migsafe stats` (default: the config\'s "stats", or .migsafe-stats.json if present)')
-    .action(async (paths: string[], options: LintOptions) => {
+    .option('--fix', 'first rewrite, in place, the findings whose safe form stays in their own migration (those that need new migrations: `migsafe fix`)')
+    .action(async (paths: string[], options: LintOptions & { fix?: boolean }) => {
+      if (options.fix) {
+        if (options.stdin || options.staged || options.changedSince !== undefined) throw new UsageError('--fix goes with files and directories (not --stdin, --staged or --changed-since)');
+        const { fix } = await import('../fix/fix.js');
+        const outcome = await fix({ paths, configPath: options.config, pgVersion: options.pgVersion, rules: ruleSettings(options.rule), inPlaceOnly: true, prove: false });
+        if (outcome.written) io.stderr.write(`migsafe: --fix rewrote ${outcome.fixed.length} finding${outcome.fixed.length === 1 ? '' : 's'} in ${outcome.files.length} file${outcome.files.length === 1 ? '' : 's'}\n`);
+        else if (outcome.files.length) io.stderr.write(`migsafe: --fix wrote nothing: ${outcome.proof.lines.join('; ')}\n`);
+        const more = outcome.unfixed.filter((u) => /migsafe fix/.test(u.reason)).length;
+        if (more) io.stderr.write(`migsafe: ${more} more finding${more === 1 ? '' : 's'} can be fixed with new migrations: npx migsafe fix\n`);
+        options.cache = false;
+      }
       exitCode = await runLint(paths, options, io, argv);
     });
 

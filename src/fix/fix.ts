@@ -24,6 +24,8 @@ export interface FixRequest extends LintRequest {
   only?: string[];
   /** Run the proof on PostgreSQL (verify and trace); on by default. */
   prove?: boolean;
+  /** Only rewrites that stay in the finding's own migration (`lint --fix`): none that writes a new one. */
+  inPlaceOnly?: boolean;
   /** The database the proof runs on (tests reuse one PGlite); a new embedded one otherwise. */
   database?: import('../trace/database.js').Database;
 }
@@ -113,6 +115,10 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
         const plan = planFix({ migration, statement, rewrite: diagnostic.rewrite as Rewrite, writer, tail, next, parse: parseStatement, history });
         if ('error' in plan) {
           reasons.set(keyOf(diagnostic), plan.error);
+          continue;
+        }
+        if (request.inPlaceOnly && Object.keys(plan.files).length) {
+          reasons.set(keyOf(diagnostic), 'its rewrite adds migrations: run `migsafe fix`');
           continue;
         }
         for (const [file, text] of applyEdits(plan.edits, (file) => overlay.get(file) ?? fileText(migration, file))) overlay.set(file, text);
