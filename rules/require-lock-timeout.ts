@@ -57,7 +57,7 @@ If your runner sets it for every migration, say so with \`"lockTimeoutSetByRunne
         }
         reported.add(ctx.migration);
         // The SET, then the statement exactly as written (it needs no change, only the timeout before it).
-        const rewrite = { migrations: [{ statements: [SET_LOCK_TIMEOUT, ctx.statement.text.trim().replace(/;$/, '')] }] };
+        const rewrite = { migrations: [{ statements: [SET_LOCK_TIMEOUT, ctx.statement.text.trim().replace(/;$/, '')] }], residual: null };
         context.report({ messageId: 'missing', data: { mode: lockWithArticle(lock.mode), table: lock.table }, rewrite });
       },
     };

@@ -139,15 +139,17 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .argument('[paths...]', 'files, directories or globs (default: the current directory); a file named here is fixed even if it is committed')
     .option('--dry-run', 'print the change as a diff, and what was proved; write nothing')
     .option('--rule <id>', 'fix only this rule\'s findings (repeatable)', (value: string, all: string[]) => [...all, value], [])
+    .option('--database-url <url>', 'prove it on this PostgreSQL server (in a throwaway database, as a role created for the run) instead of the embedded PGlite')
+    .option('--unproven', 'where the migrations do not run on PostgreSQL as they are (an earlier one fails there), write what lint proves')
     .option('--pg-version <n>', "target PostgreSQL major version, 10 to 18 (default 15, or the config's)", parsePgVersion)
     .option('-c, --config <file>', 'config file (default: found by walking up from the working directory)')
     .option('--debug', 'print stack traces of internal errors')
-    .action(async (paths: string[], options: { dryRun?: boolean; rule: string[]; pgVersion?: number; config?: string }) => {
+    .action(async (paths: string[], options: { dryRun?: boolean; rule: string[]; pgVersion?: number; config?: string; databaseUrl?: string; unproven?: boolean }) => {
       const { fix } = await import('../fix/fix.js');
       const { printFix } = await import('../fix/print.js');
       const known = new Set((await loadRules()).filter((r) => r.fixable).map((r) => r.id));
       for (const id of options.rule) if (!known.has(id)) throw new UsageError(`--rule: "${id}" is not a rule migsafe fix can fix (${[...known].sort().join(', ')})`);
-      const outcome = await fix({ paths, configPath: options.config, pgVersion: options.pgVersion, dryRun: options.dryRun, only: options.rule.length ? options.rule : undefined });
+      const outcome = await fix({ paths, configPath: options.config, pgVersion: options.pgVersion, dryRun: options.dryRun, only: options.rule.length ? options.rule : undefined, databaseUrl: options.databaseUrl, unproven: options.unproven });
       exitCode = printFix(outcome, { dryRun: !!options.dryRun, cwd: process.cwd(), stdout: io.stdout, stderr: io.stderr });
     });
 

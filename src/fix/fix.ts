@@ -26,6 +26,10 @@ export interface FixRequest extends LintRequest {
   prove?: boolean;
   /** Only rewrites that stay in the finding's own migration (`lint --fix`): none that writes a new one. */
   inPlaceOnly?: boolean;
+  /** Where the migrations cannot run on PostgreSQL as they were (an earlier one fails there), write on lint's proof alone. */
+  unproven?: boolean;
+  /** Prove on this server (a throwaway database in it, as trace/verify --database-url) instead of PGlite. */
+  databaseUrl?: string;
   /** The database the proof runs on (tests reuse one PGlite); a new embedded one otherwise. */
   database?: import('../trace/database.js').Database;
 }
@@ -255,8 +259,20 @@ async function prove(request: FixRequest, initial: LintResult, overlay: Map<stri
   // or holds a lock or rewrites a table where the migrations as they were did not.
   const { runObserved } = await import('../trace/run.js');
   for (const command of ['verify', 'trace'] as const) {
-    const beforeRun = original.size ? await runObserved(command, { ...asWere, database: request.database }) : null;
-    const afterRun = await runObserved(command, { ...withFix, database: request.database });
+    const where = { database: request.database, databaseUrl: request.databaseUrl };
+    const beforeRun = original.size ? await runObserved(command, { ...asWere, ...where }) : null;
+    // The migrations as they were do not run here (an earlier one fails, an extension is missing):
+    // nothing to compare with.
+    const blocked = beforeRun?.diagnostics.find((d) => d.ruleId === 'migration-skipped' && d.source && original.has(d.source.path));
+    if (blocked) {
+      lines.push(`${command}: not run: ${blocked.message}${request.unproven ? ' (written on lint\'s proof alone: --unproven)' : ''}`);
+      if (!request.unproven) {
+        if (ok || !lines.some((l) => l.includes('--unproven'))) lines.push(`  prove it on a server that has what the migrations need (--database-url), or write it on lint's proof alone (--unproven)`);
+        ok = false;
+      }
+      continue;
+    }
+    const afterRun = await runObserved(command, { ...withFix, ...where });
     const worseRun = introduced(countByRule(beforeRun?.diagnostics ?? [], original), countByRule(afterRun.diagnostics, touched));
     // Every migration runs to its end (verify: the round trip), where the migrations as they were did
     // (a layout without down migrations has no round trip to complete).

@@ -288,15 +288,18 @@ function replaceStatement(statement: Statement, statements: (AstNode | string)[]
   const text = statement.file.text;
   const lineStart = text.lastIndexOf('\n', statement.span.start - 1) + 1;
   const indent = /^[ \t]*$/.test(text.slice(lineStart, statement.span.start)) ? text.slice(lineStart, statement.span.start) : '';
+  // The statement's own semicolon, where the span stops before it (on a line of its own).
+  const semicolon = /^\s*;/.exec(text.slice(statement.span.end));
+  const spanEnd = text[statement.span.end - 1] !== ';' && semicolon ? statement.span.end + semicolon[0].length : statement.span.end;
   if (!statements.length) {
     // The whole line, when the statement had it to itself.
-    let end = statement.span.end;
+    let end = spanEnd;
     while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
     if (text[end] === '\n' && indent === text.slice(lineStart, statement.span.start)) return { file: statement.file.path, start: lineStart, end: end + 1, text: '' };
-    return { file: statement.file.path, start: statement.span.start, end: statement.span.end, text: '' };
+    return { file: statement.file.path, start: statement.span.start, end: spanEnd, text: '' };
   }
   const lines = [...notes.map((n) => `-- ${n}`), ...statements.map((s) => `${typeof s === 'string' ? s : sqlOf(s)};`)];
-  return { file: statement.file.path, start: statement.span.start, end: statement.span.end, text: lines.join(`\n${indent}`) };
+  return { file: statement.file.path, start: statement.span.start, end: spanEnd, text: lines.join(`\n${indent}`) };
 }
 
 /** Statements put in a half: before its first statement, or after its last. */
