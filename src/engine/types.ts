@@ -122,7 +122,10 @@ export interface Rewrite {
    * statement with one subcommand).
    */
   residual?: string | null;
-  /** `down`: the statements belong at the end of this migration's down half, not in new migrations. */
+  /**
+   * `down`: the statements belong in this migration's down half, not in new migrations: first,
+   * before what the down does (which may drop what they drop, or rebuild an object of the same name).
+   */
   addTo?: 'down';
 }
 

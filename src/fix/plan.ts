@@ -89,7 +89,7 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   };
   if (rewrite.addTo === 'down') {
     if (!migration.down) return { error: 'the migration has no down half to add to' };
-    edit(editor.insert(migration, migration.down, planned[0]?.statements ?? [], 'end'));
+    edit(editor.insert(migration, migration.down, planned[0]?.statements ?? [], 'start'));
     return refusal ? { error: refusal } : { edits, files: {}, lastFile: null };
   }
   const ownStatements = migration.up.statements.flatMap((s) => (s.ast ? [s.ast] : []));
@@ -302,13 +302,20 @@ function replaceStatement(statement: Statement, statements: (AstNode | string)[]
   return { file: statement.file.path, start: statement.span.start, end: spanEnd, text: lines.join(`\n${indent}`) };
 }
 
-/** Statements put in a half: before its first statement, or after its last. */
+/** The half's first statement that is not a SET (what is added to its start goes before it). */
+export function firstAfterSets(half: MigrationHalf): Statement | null {
+  return half.statements.find((s) => s.origin === 'top' && !s.ast?.VariableSetStmt) ?? null;
+}
+
+/** Statements put in a half: before its first statement but SETs, or after its last. */
 function insertInHalf(migration: Migration, half: MigrationHalf, statements: AstNode[], where: 'start' | 'end'): TextEdit {
   const text = statements.map((s) => `${sqlOf(s)};`).join('\n');
   const top = half.statements.filter((s) => s.origin === 'top');
+  const first = firstAfterSets(half);
+  if (where === 'start' && first) return { file: first.file.path, start: first.span.start, end: first.span.start, text: `${text}\n` };
   if (top.length) {
-    const at = where === 'start' ? top[0]!.span.start : top[top.length - 1]!.span.end;
-    return { file: top[0]!.file.path, start: at, end: at, text: where === 'start' ? `${text}\n` : `\n${text}` };
+    const at = top[top.length - 1]!.span.end;
+    return { file: top[0]!.file.path, start: at, end: at, text: `\n${text}` };
   }
   const file = half.anchor.file;
   if (file.path !== migration.up.files[0]!.path) {

@@ -9,6 +9,7 @@ import type { parser as PythonParser } from '@lezer/python';
 import { sqlOf } from '../engine/rewrite.js';
 import type { AstNode, MigrationHalf, Statement } from '../engine/types.js';
 import type { StatementEditor, TextEdit } from './writer.js';
+import { firstAfterSets } from './plan.js';
 
 const require = createRequire(import.meta.url);
 let parser: typeof PythonParser | null = null;
@@ -89,7 +90,12 @@ export const alembicEditor: StatementEditor = {
     const lines = executeLines(statements, []).join(`\n${indent}`);
     if (only) return { file: file.path, start: only.from, end: only.to, text: lines };
     if (!existing.length) return { file: file.path, start: body.to, end: body.to, text: `\n${indent}${lines}\n` };
-    if (where === 'start') return { file: file.path, start: existing[0]!.from, end: existing[0]!.from, text: `${lines}\n${indent}` };
+    if (where === 'start') {
+      // Before the first statement that is not a SET (a lock_timeout stays first).
+      const after = firstAfterSets(half);
+      const before = (after && existing.find((s) => s.from <= after.span.start && s.to >= after.span.end)) || existing[0]!;
+      return { file: file.path, start: before.from, end: before.from, text: `${lines}\n${indent}` };
+    }
     const last = existing[existing.length - 1]!;
     const end = file.text[last.to - 1] === '\n' ? last.to - 1 : last.to;
     return { file: file.path, start: end, end, text: `\n${indent}${lines}` };

@@ -8,6 +8,7 @@ import { tsv } from '../sources/typescript-lazy.js';
 import { sqlOf } from '../engine/rewrite.js';
 import type { AstNode, Migration, MigrationHalf, SourceFile, Statement } from '../engine/types.js';
 import type { NewMigration, StatementEditor, TextEdit } from './writer.js';
+import { firstAfterSets } from './plan.js';
 
 /** How a project writes its migration files, read off one of them. */
 export interface ScriptStyle {
@@ -160,8 +161,11 @@ export function scriptEditor(call: (param: string, sqlText: string) => string, o
       const written = lines(fn, statements, [], indent);
       if ('error' in written) return { error: written.error };
       if (where === 'start' || !body.statements.length) {
-        const at = first ? first.getStart() : body.getStart() + 1;
-        return { file: file.path, start: at, end: at, text: first ? `${written.text}\n${indent}` : `\n${indent}${written.text}\n` };
+        // Before the first statement that is not a SET (a lock_timeout stays first).
+        const after = firstAfterSets(half);
+        const before = (after && body.statements.find((s) => s.getStart() <= after.span.start && s.getEnd() >= after.span.end)) || first;
+        const at = before ? before.getStart() : body.getStart() + 1;
+        return { file: file.path, start: at, end: at, text: before ? `${written.text}\n${indent}` : `\n${indent}${written.text}\n` };
       }
       const last = body.statements[body.statements.length - 1]!;
       if (tsv.isReturnStatement(last)) return { error: `the ${half.section} function ends with a return, after which nothing runs` };

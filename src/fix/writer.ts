@@ -52,6 +52,7 @@ export interface MigrationWriter {
 /** Replaces (or, with no statements, removes) a statement of a migration, and adds to a half. */
 export interface StatementEditor {
   replace(statement: Statement, statements: (AstNode | string)[], notes: string[], half: MigrationHalf): TextEdit | { error: string };
+  /** `start`: before the half's first statement that is not a SET (a lock_timeout stays first). */
   insert(migration: Migration, half: MigrationHalf, statements: AstNode[], where: 'start' | 'end'): TextEdit | { error: string };
   /** Replaces a statement by statements run outside the transaction, in a block of their own (Alembic's autocommit_block). */
   replaceOutsideTransaction?(statement: Statement, statements: (AstNode | string)[], notes: string[], half: MigrationHalf): TextEdit | { error: string };
