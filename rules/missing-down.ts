@@ -1,5 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
 
+/** Statements that change no schema object a down could restore. */
+const SCHEMA_NEUTRAL = new Set(['ReindexStmt', 'RefreshMatViewStmt', 'VacuumStmt', 'VariableSetStmt', 'CheckPointStmt', 'NotifyStmt']);
+
 export default defineRule({
   id: 'missing-down',
   severity: 'warning',
@@ -8,7 +11,8 @@ export default defineRule({
     why: `When a deploy goes wrong, the down migration is how the schema goes back. A missing or empty one
 turns a rollback into hand-written SQL under pressure. Layouts without down migrations by design
 (Prisma, Drizzle, Atlas, plain files) are not reported, nor Flyway or golang-migrate directories that
-use no undo/down files at all.`,
+use no undo/down files at all, nor a migration whose up changes nothing a down could put back
+(REINDEX, REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE, SET): its empty down is its undo.`,
     safe: `Write the down half that undoes the up half, or state that the migration cannot be undone, in a
 comment and an error that stops a rollback (e.g. \`DO $$ BEGIN RAISE EXCEPTION 'irreversible'; END $$;\`,
 or in Alembic a \`downgrade()\` that raises): a down that only raises is a deliberate choice and is
@@ -16,7 +20,10 @@ not reported.`,
     sources: ['https://www.postgresql.org/docs/current/ddl.html'],
     examples: {
       invalid: [{ sql: 'CREATE TABLE t (id int);', down: '' }],
-      valid: [{ sql: 'CREATE TABLE t (id int);', down: 'DROP TABLE t;' }],
+      valid: [
+        { sql: 'CREATE TABLE t (id int);', down: 'DROP TABLE t;' },
+        { sql: 'REINDEX INDEX CONCURRENTLY t_id_idx;', down: '' },
+      ],
     },
   },
   messages: {
@@ -32,6 +39,8 @@ not reported.`,
   create: () => ({}),
   checkMigration({ migration }, context) {
     if (!migration.downExpected || migration.up.statements.length === 0) return;
+    // Nothing to put back: the up half leaves the schema as it found it.
+    if (migration.up.statements.every((s) => s.ast && SCHEMA_NEUTRAL.has(Object.keys(s.ast)[0]!))) return;
     const down = migration.down;
     if (!down) {
       context.report({ messageId: 'none', data: { id: migration.id }, at: migration.up.anchor, section: 'up' });

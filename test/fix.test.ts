@@ -12,7 +12,7 @@ import { lint } from '../src/engine/lint.js';
 import { sqlOf } from '../src/engine/rewrite.js';
 import { loadModule, parseSync } from 'libpg-query';
 import { openPglite, type Database } from '../src/trace/database.js';
-import { runCli, SERVER_URL, tempProject } from './helpers.js';
+import { repoRoot, runCli, SERVER_URL, tempProject } from './helpers.js';
 import { dbmateBin, installDbmate, packageFile, run, serverAvailable } from './runner-harness.js';
 
 const INIT_UP = [
@@ -21,8 +21,10 @@ const INIT_UP = [
   'CREATE INDEX orders_total_idx ON orders (total)',
   'CREATE TABLE events (id bigint, kind text) PARTITION BY LIST (kind)',
   "CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a')",
+  'CREATE MATERIALIZED VIEW user_emails AS SELECT id, email FROM users',
+  'CREATE UNIQUE INDEX user_emails_id ON user_emails (id)',
 ];
-const INIT_DOWN = ['DROP TABLE events', 'DROP TABLE orders', 'DROP TABLE users'];
+const INIT_DOWN = ['DROP MATERIALIZED VIEW user_emails', 'DROP TABLE events', 'DROP TABLE orders', 'DROP TABLE users'];
 
 /** Every migration under test starts with these, so that what fix moves out leaves something behind. */
 const LEADING_UP = ["SET lock_timeout = '5s'", 'ALTER TABLE users ADD COLUMN note text'];
@@ -49,6 +51,8 @@ const SCENARIOS: Scenario[] = [
     down: ['ALTER TABLE orders DROP CONSTRAINT orders_total_check'],
   },
   { name: 'DETACH PARTITION', rule: 'require-concurrent-detach', up: ['ALTER TABLE events DETACH PARTITION events_a'], down: ["ALTER TABLE events ATTACH PARTITION events_a FOR VALUES IN ('a')"] },
+  { name: 'REFRESH MATERIALIZED VIEW', rule: 'require-concurrent-refresh', up: ['REFRESH MATERIALIZED VIEW user_emails'], down: [] },
+  { name: 'REINDEX', rule: 'require-concurrent-reindex', up: ['REINDEX INDEX orders_total_idx'], down: [] },
   { name: 'a down that leaves a column behind', rule: 'incomplete-down', up: ['CREATE TABLE tags (id int)', 'ALTER TABLE users ADD COLUMN bio text'], down: ['DROP TABLE tags'] },
 ];
 
@@ -65,6 +69,9 @@ interface Layout {
   /** Findings fix leaves in what it writes for a scenario, and why. */
   leaves?: Record<string, { ruleId: string; reason: RegExp }[]>;
 }
+
+/** The scenarios whose rewrite has a step outside a transaction. */
+const OUTSIDE_TRANSACTION = ['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach', 'require-concurrent-reindex'];
 
 const sql = (statements: string[]) => statements.map((s) => `${s};\n`).join('');
 
@@ -107,7 +114,7 @@ const LAYOUTS: Layout[] = [
   {
     name: 'node-pg-migrate',
     files: (n, up, down) => ({ [`db/170000000000${n}_change.sql`]: `-- Up Migration\n${sql(up)}\n-- Down Migration\n${sql(down)}` }),
-    cannot: Object.fromEntries(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach'].map((rule) => [rule, /pgm\.noTransaction/])),
+    cannot: Object.fromEntries(OUTSIDE_TRANSACTION.map((rule) => [rule, /pgm\.noTransaction/])),
   },
   {
     name: 'plain SQL',
@@ -120,7 +127,9 @@ const LAYOUTS: Layout[] = [
     files: (n, up) => ({ [`db/000${n}_change.sql`]: up.join(';\n--> statement-breakpoint\n') + ';\n' }),
     skip: ['incomplete-down'],
     // Every pending migration runs in one transaction: nothing later, nothing outside.
-    cannot: Object.fromEntries(SCENARIOS.map((s) => [s.rule, /one transaction/])),
+    // Every pending migration runs in one transaction: nothing later, nothing outside; a REFRESH
+    // made CONCURRENTLY stays where it is.
+    cannot: Object.fromEntries(SCENARIOS.filter((s) => s.rule !== 'require-concurrent-refresh').map((s) => [s.rule, /one transaction/])),
   },
   {
     name: 'knex',
@@ -146,7 +155,7 @@ const LAYOUTS: Layout[] = [
   {
     name: 'typeorm (mode "all", its default)',
     files: typeormFiles,
-    cannot: Object.fromEntries(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach'].map((rule) => [rule, /migrationsTransactionMode "all"/])),
+    cannot: Object.fromEntries(OUTSIDE_TRANSACTION.map((rule) => [rule, /migrationsTransactionMode "all"/])),
   },
   {
     name: 'alembic',
@@ -170,7 +179,7 @@ const LAYOUTS: Layout[] = [
       const half = (name: string, statements: string[]) => `exports.${name} = async function (db) {\n${statements.map((s) => `  await sql.raw(${JSON.stringify(s)}).execute(db);\n`).join('')}};\n`;
       return { [`db/2024010100000${n}_change.js`]: `const { sql } = require('kysely');\n\n${half('up', up)}\n${half('down', down)}` };
     },
-    cannot: Object.fromEntries(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach'].map((rule) => [rule, /Kysely's Migrator runs each migration in a transaction/])),
+    cannot: Object.fromEntries(OUTSIDE_TRANSACTION.map((rule) => [rule, /Kysely's Migrator runs each migration in a transaction/])),
   },
   {
     name: 'mikroorm',
@@ -179,7 +188,7 @@ const LAYOUTS: Layout[] = [
       const half = (method: string, statements: string[]) => `  async ${method}() {\n${statements.map((s) => `    this.addSql(${JSON.stringify(s)});\n`).join('')}  }\n`;
       return { [`db/${name}.js`]: `const { Migration } = require('@mikro-orm/migrations');\n\nclass ${name} extends Migration {\n${half('up', up)}\n${half('down', down)}}\nexports.${name} = ${name};\n` };
     },
-    cannot: Object.fromEntries(['require-concurrent-index', 'require-concurrent-index-drop', 'constraint-builds-index', 'require-concurrent-detach'].map((rule) => [rule, /allOrNothing/])),
+    cannot: Object.fromEntries(OUTSIDE_TRANSACTION.map((rule) => [rule, /allOrNothing/])),
   },
   {
     name: 'diesel',
@@ -267,6 +276,36 @@ for (const layout of LAYOUTS) {
   });
 }
 
+describe("the README's before and after examples", () => {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Before and after'), readme.indexOf('## Table sizes'));
+  const blocks = [...section.matchAll(/```\w+ title="([^"]+)" state="(committed|before|after)"\n([\s\S]*?)```/g)].map((m) => ({ file: m[1]!, state: m[2]!, text: m[3]! }));
+  // An example starts with its committed files.
+  const examples: (typeof blocks)[] = [];
+  for (const block of blocks) {
+    if (block.state === 'committed' && examples.at(-1)?.some((b) => b.state !== 'committed')) examples.push([]);
+    if (!examples.length) examples.push([]);
+    examples.at(-1)!.push(block);
+  }
+  it('has three, for three layouts', () => {
+    expect(examples.map((e) => e[0]!.file.split('/')[0])).toEqual(['db', 'migrations', 'alembic']);
+  });
+  for (const example of examples) {
+    it(`${example[0]!.file.split('/')[0]}: fix writes exactly what the README shows`, async () => {
+      const dir = tempProject(Object.fromEntries(example.filter((b) => b.state === 'committed').map((b) => [b.file, b.text])), 'migsafe-readme-');
+      git(dir, 'init', '-q');
+      git(dir, 'add', '.');
+      git(dir, 'commit', '-qm', 'deployed');
+      for (const block of example.filter((b) => b.state === 'before')) writeFileSync(path.join(dir, block.file), block.text);
+      const outcome = await fix({ paths: [path.dirname(example.find((b) => b.state === 'before')!.file)], cwd: dir, database });
+      expect(outcome.proof.ok, outcome.proof.lines.join('\n')).toBe(true);
+      const after = Object.fromEntries(example.filter((b) => b.state === 'after').map((b) => [b.file, b.text]));
+      const written = Object.fromEntries(outcome.files.map((f) => [path.relative(dir, f.path), f.after]));
+      expect(written).toEqual(after);
+    }, 60_000);
+  }
+});
+
 describe('migsafe fix, what it writes', () => {
   it('prints a DROP without its default RESTRICT, and keeps an ON DELETE RESTRICT', () => {
     const print = (sql: string) => sqlOf((parseSync(sql).stmts ?? [])[0]!.stmt as never);
@@ -284,7 +323,7 @@ describe('migsafe fix, what it writes', () => {
     expect(files['db/000002_change.down.sql']).toBe(sql([...LEADING_DOWN, ...SCENARIOS[2]!.down]));
     expect(files['db/000003_validate_orders_user_fk.up.sql']).toBe('ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;\n');
     expect(files['db/000003_validate_orders_user_fk.down.sql']).toBe(
-      "SET lock_timeout TO '5s';\nALTER TABLE orders DROP CONSTRAINT orders_user_fk;\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;\n",
+      "SET lock_timeout = '5s';\nALTER TABLE orders DROP CONSTRAINT orders_user_fk;\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;\n",
     );
   });
 

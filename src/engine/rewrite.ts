@@ -8,7 +8,12 @@ import type { AstNode, Rewrite } from './types.js';
 /** One statement as SQL, on one line, without the semicolon. */
 export function sqlOf(statement: AstNode): string {
   // RESTRICT is the default of every DROP: the deparser spells it out, the migrations do not.
-  return Deparser.deparse(statement as never, { pretty: false }).trim().replace(/;$/, '').replace(/(?<!ON (?:DELETE|UPDATE)) RESTRICT(?=,|$)/g, '');
+  // SET x = v, as migrations write it, rather than the deparser's SET x TO v.
+  return Deparser.deparse(statement as never, { pretty: false })
+    .trim()
+    .replace(/;$/, '')
+    .replace(/(?<!ON (?:DELETE|UPDATE)) RESTRICT(?=,|$)/g, '')
+    .replace(/^SET ((?:LOCAL |SESSION )?\w+) TO /, 'SET $1 = ');
 }
 
 /** A deep copy of an AST node, to change without touching the statement rules see. */

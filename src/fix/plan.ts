@@ -54,7 +54,7 @@ function keepProofs(migrations: PlannedMigration[], before: AstNode[]): PlannedM
       const cmds = s.AlterTableStmt?.cmds ?? [];
       const drop = cmds.length === 1 && cmds[0].AlterTableCmd?.subtype === 'AT_DropConstraint' ? cmds[0].AlterTableCmd.name : null;
       if (drop === null || !added.has(drop)) return true;
-      notes.push(`${drop} proved the column NOT NULL and is kept: dropping it here would make the down add it back with a scan under an exclusive lock. It can go in a later migration: ${sqlOf(s)};`);
+      notes.push(`${drop} stays: a down that dropped it here would rebuild it with a scan under an exclusive lock. Drop it later if you like.`);
       return false;
     });
     for (const statement of m.statements) for (const name of addedNotValid(statement)) added.add(name);
