@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { alterTable, copy, rewriteOf, setDefault } from '../src/engine/rewrite.js';
+import { alterTable, batchedBackfill, copy, dropConstraint, leaving, notNullCheck, rewriteOf, setDefault, setNotNull, validateConstraint, withoutCommands } from '../src/engine/rewrite.js';
 import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
 import { typeRef } from '../src/engine/ast.js';
 import { SERIAL_TYPES, volatileDefaultReason } from '../src/engine/postgres-facts.js';
@@ -8,6 +8,7 @@ import { SERIAL_TYPES, volatileDefaultReason } from '../src/engine/postgres-fact
 export default defineRule({
   id: 'add-column-rewrite',
   severity: 'error',
+  fixable: true,
   docs: {
     summary: 'ADD COLUMN that rewrites the whole table under an ACCESS EXCLUSIVE lock.',
     why: `ADD COLUMN takes an ACCESS EXCLUSIVE lock. With no default or a non-volatile default (a constant,
@@ -24,7 +25,14 @@ ALTER TABLE users ADD COLUMN token uuid;
 ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();
 -- then, in batches outside the migration transaction:
 UPDATE users SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000 AND token IS NULL;
-~~~`,
+~~~
+
+The rewrite in the finding (and what \`migsafe fix\` writes) does it in one statement, then fills the
+rows in a DO block of its own, run outside a transaction: batches in primary-key order, a COMMIT after
+each, resumable (filled rows are passed over); a NOT NULL column gets its CHECK NOT VALID at once,
+validated after the backfill, then SET NOT NULL. The batch size and the lock_timeout are options:
+\`"rules": { "add-column-rewrite": ["error", { "batchSize": 5000, "lockTimeout": "2s" }] }\`. A table
+without a one-column primary key gets the advice, and fix leaves it to you.`,
     sources: [
       'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES',
       'https://www.postgresql.org/docs/current/ddl-alter.html#DDL-ALTER-ADDING-A-COLUMN',
@@ -95,7 +103,21 @@ UPDATE users SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000 AND toke
             if (!reason) continue;
             // The column as written, without its DEFAULT and NOT NULL (existing rows are still NULL).
             const plain = { ...copy(def), constraints: (def.constraints ?? []).filter((c: Record<string, any>) => !['CONSTR_DEFAULT', 'CONSTR_NOTNULL'].includes(c.Constraint?.contype)).map(copy) };
-            const rewrite = rewriteOf({ statements: [alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: plain } }]), setDefault(node.relation, column, defaultConstraint.raw_expr)] });
+            const notNull = constraints.some((c) => c.contype === 'CONSTR_NOTNULL');
+            // Existing rows are filled in batches in the order of a one-column primary key.
+            const keys = [...(ctx.catalog.table(table)?.constraints.values() ?? [])].find((c) => c.kind === 'primary-key')?.columns ?? [];
+            const key = keys.length === 1 ? keys[0]! : null;
+            const check = `${node.relation.relname}_${column}_not_null_check`;
+            const options = { batchSize: Number(context.options.batchSize ?? 1000), lockTimeout: String(context.options.lockTimeout ?? '5s') };
+            const filled = rewriteOf(
+              // One statement: the column, the default for new rows and the NOT NULL proof, under one
+              // brief lock; no row is read or written (observed: test/effect-grid.ts).
+              { statements: [alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: plain } }, ...setDefault(node.relation, column, defaultConstraint.raw_expr).AlterTableStmt.cmds.map((c: Record<string, any>) => c.AlterTableCmd), ...(notNull ? notNullCheck(node.relation, column, check).AlterTableStmt.cmds.map((c: Record<string, any>) => c.AlterTableCmd) : [])])] },
+              key ? { statements: [batchedBackfill(node.relation, column, key, defaultConstraint.raw_expr, options)], outsideTransaction: true } : null,
+              key && notNull ? { statements: [validateConstraint(node.relation, check)] } : null,
+              key && notNull ? { statements: [setNotNull(node.relation, column), dropConstraint(node.relation, check)] } : null,
+            );
+            const rewrite = leaving(key ? filled : filled && { ...filled, manual: `"${table}" has no one-column primary key to fill "${column}" in batches by: write the backfill by hand` }, withoutCommands(node, [cmd]));
             context.report({ messageId: 'volatile', node: def, data: { table, column, reason, type: typeName }, rewrite });
           }
         }

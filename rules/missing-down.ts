@@ -1,7 +1,20 @@
 import { defineRule } from '../src/engine/rule.js';
+import type { Statement } from '../src/engine/types.js';
 
 /** Statements that change no schema object a down could restore. */
 const SCHEMA_NEUTRAL = new Set(['ReindexStmt', 'RefreshMatViewStmt', 'VacuumStmt', 'VariableSetStmt', 'CheckPointStmt', 'NotifyStmt']);
+/** Inside a DO block: a backfill's UPDATEs, SELECTs (PERFORM) and COMMITs change no schema either. */
+const DATA_ONLY = new Set([...SCHEMA_NEUTRAL, 'UpdateStmt', 'SelectStmt', 'TransactionStmt']);
+
+/** The up half changes no schema: nothing for a down to put back. */
+function leavesSchema(statements: Statement[]): boolean {
+  return statements.every((s) => {
+    const kind = s.ast ? Object.keys(s.ast)[0]! : null;
+    if (!kind || s.unanalyzable) return false;
+    if (s.origin === 'do-block') return DATA_ONLY.has(kind);
+    return SCHEMA_NEUTRAL.has(kind) || kind === 'DoStmt';
+  });
+}
 
 export default defineRule({
   id: 'missing-down',
@@ -12,7 +25,8 @@ export default defineRule({
 turns a rollback into hand-written SQL under pressure. Layouts without down migrations by design
 (Prisma, Drizzle, Atlas, plain files) are not reported, nor Flyway or golang-migrate directories that
 use no undo/down files at all, nor a migration whose up changes nothing a down could put back
-(REINDEX, REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE, SET): its empty down is its undo.`,
+(REINDEX, REFRESH MATERIALIZED VIEW, VACUUM, ANALYZE, SET, or a DO block that only updates rows, as
+a batched backfill does): its empty down is its undo.`,
     safe: `Write the down half that undoes the up half, or state that the migration cannot be undone, in a
 comment and an error that stops a rollback (e.g. \`DO $$ BEGIN RAISE EXCEPTION 'irreversible'; END $$;\`,
 or in Alembic a \`downgrade()\` that raises): a down that only raises is a deliberate choice and is
@@ -39,8 +53,8 @@ not reported.`,
   create: () => ({}),
   checkMigration({ migration }, context) {
     if (!migration.downExpected || migration.up.statements.length === 0) return;
-    // Nothing to put back: the up half leaves the schema as it found it.
-    if (migration.up.statements.every((s) => s.ast && SCHEMA_NEUTRAL.has(Object.keys(s.ast)[0]!))) return;
+    // Nothing to put back: the up half leaves the schema as it found it (a DO block counts by what is in it).
+    if (leavesSchema(migration.up.statements)) return;
     const down = migration.down;
     if (!down) {
       context.report({ messageId: 'none', data: { id: migration.id }, at: migration.up.anchor, section: 'up' });

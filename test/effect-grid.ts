@@ -63,6 +63,8 @@ export const GRID: GridEntry[] = [
     'ADD COLUMN x int CHECK (x > 0)',
     'ADD COLUMN x int DEFAULT 1 CHECK (x > 0)',
     'ADD COLUMN x int UNIQUE',
+    // add-column-rewrite's safe form: the column, its default for new rows and a NOT NULL proof, at once.
+    'ADD COLUMN x uuid, ALTER COLUMN x SET DEFAULT gen_random_uuid(), ADD CONSTRAINT t_x_not_null_check CHECK (x IS NOT NULL) NOT VALID',
     'DROP COLUMN b',
     'ALTER COLUMN a TYPE bigint',
     'ALTER COLUMN a TYPE int',

@@ -270,6 +270,12 @@ export function refusesTransactionBlock(ast: AstNode): string | null {
         : null;
     case 'VacuumStmt':
       return node.is_vacuumcmd ? 'VACUUM' : null;
+    case 'DoStmt': {
+      // A DO block that commits (batched backfills) fails in a transaction block, and beside another
+      // statement in one query: "invalid transaction termination" (observed on PostgreSQL 15).
+      const body = (node.args ?? []).find((a: AstNode) => a.DefElem?.defname === 'as')?.DefElem?.arg?.String?.sval ?? '';
+      return /\b(COMMIT|ROLLBACK)\s*;/i.test(body.replace(/--[^\n]*/g, '')) ? 'a DO block that commits' : null;
+    }
     case 'CreatedbStmt':
       return 'CREATE DATABASE';
     case 'DropdbStmt':

@@ -109,7 +109,7 @@ export function showRewrite(rewrite: Rewrite): string {
   return rewrite.migrations
     .map((migration, i) => {
       const heading = i === 0 && !migration.apart ? '' : `-- ${i === 0 ? 'in a later migration' : 'then, in a later migration'}${migration.outsideTransaction ? ' (outside a transaction)' : ''}:\n  `;
-      return heading + migration.statements.map((sql) => `${sql};`).join('\n  ');
+      return heading + migration.statements.map((sql) => `${sql};`.replace(/\n/g, '\n  ')).join('\n  ');
     })
     .join('\n  ');
 }
@@ -175,4 +175,52 @@ export function printable(statement: AstNode): string | null {
   } catch {
     return null;
   }
+}
+
+/** An expression as SQL (printed inside a SELECT, which the deparser prints whole). */
+export function expressionSql(expression: AstNode): string {
+  return sqlOf({ SelectStmt: { targetList: [{ ResTarget: { val: copy(expression) } }], limitOption: 'LIMIT_OPTION_DEFAULT', op: 'SETOP_NONE' } }).replace(/^SELECT /, '');
+}
+
+/**
+ * A DO block that fills `column` of every existing row from `value`, `batchSize` rows at a time in
+ * the order of the primary key `key`, committing after each batch (so each batch holds its row locks
+ * briefly, and a run stopped half way picks up where it left: rows already filled are passed over).
+ * Its COMMITs need a DO that runs alone, outside any transaction block (observed on PostgreSQL 15:
+ * "invalid transaction termination" in a transaction, or beside another statement in one query).
+ * https://www.postgresql.org/docs/current/plpgsql-transactions.html
+ */
+export function batchedBackfill(relation: AstNode, column: string, key: string, value: AstNode, options: { batchSize: number; lockTimeout: string }): AstNode {
+  const table = [relation.schemaname, relation.relname].filter(Boolean).map((n: string) => quoteIdentifier(n)).join('.');
+  const [k, c] = [quoteIdentifier(key), quoteIdentifier(column)];
+  const body = `
+DECLARE
+  batch_size constant integer := ${Math.max(1, Math.floor(options.batchSize))};
+  last_key ${table}.${k}%TYPE;
+  batch_last ${table}.${k}%TYPE;
+BEGIN
+  PERFORM set_config('lock_timeout', ${quoteLiteralSql(options.lockTimeout)}, false);
+  LOOP
+    WITH batch AS (
+      SELECT ${k} FROM ${table} WHERE (last_key IS NULL OR ${k} > last_key) AND ${c} IS NULL ORDER BY ${k} LIMIT batch_size
+    ), filled AS (
+      UPDATE ${table} AS t SET ${c} = ${expressionSql(value)} FROM batch WHERE t.${k} = batch.${k} RETURNING t.${k}
+    )
+    SELECT ${k} INTO batch_last FROM filled ORDER BY ${k} DESC LIMIT 1;
+    EXIT WHEN NOT FOUND;
+    last_key := batch_last;
+    COMMIT;
+  END LOOP;
+END
+`;
+  return { DoStmt: { args: [{ DefElem: { defname: 'as', arg: { String: { sval: body } }, defaction: 'DEFELEM_UNSPEC' } }] } };
+}
+
+/** A name as SQL: bare when PostgreSQL would read it back the same, quoted otherwise. */
+function quoteIdentifier(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+function quoteLiteralSql(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
 }

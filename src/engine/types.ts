@@ -122,6 +122,8 @@ export interface Rewrite {
    * statement with one subcommand).
    */
   residual?: string | null;
+  /** Why `migsafe fix` cannot write this rewrite as it is (it needs what only the user knows). */
+  manual?: string;
   /**
    * `down`: the statements belong in this migration's down half, not in new migrations: first,
    * before what the down does (which may drop what they drop, or rebuild an object of the same name).

@@ -79,6 +79,7 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   } catch (error) {
     return { error: `migsafe could not read back its own rewrite (${(error as Error).message})` };
   }
+  if (rewrite.manual) return { error: rewrite.manual };
   const editor = writer.editor ?? sqlEditor;
   // Each edit, or the first reason one cannot be made.
   const edits: TextEdit[] = [];
@@ -150,7 +151,7 @@ export function planFix(input: PlanInput): Plan | { error: string } {
     const replacing = (inPlace?.statements ?? []).filter((s) => normalized(s) !== normalized(ast) && undoOf(s)?.length !== 0);
     if (inPlace && replacing.length) {
       const undo = undoAll(replacing, ownStatements);
-      if (!undo) return { error: `migsafe cannot write what undoes ${sqlOf(replacing[0]!)}` };
+      if (!undo) return { error: `migsafe cannot write what undoes ${brief(sqlOf(replacing[0]!))}` };
       const present = undo.every((u) => down.statements.some((s) => s.ast && normalized(s.ast) === normalized(u)));
       if (!present) {
         if (undoing) edit(editor.replace(undoing, undo, [], down));
@@ -174,7 +175,7 @@ export function planFix(input: PlanInput): Plan | { error: string } {
       downStatements = [];
       for (const s of [...m.statements].reverse()) {
         const undo = undoOf(s, earlier) ?? (moved && undoes(moved, s) ? [concurrentlyIfIndex(moved, m.outsideTransaction), ...detachLeftover(s, input.history)] : null);
-        if (!undo) return { error: `migsafe cannot write what undoes ${sqlOf(s)}${moved === null && !undoOf(s) ? ' (the down migration does not recreate it)' : ''}` };
+        if (!undo) return { error: `migsafe cannot write what undoes ${brief(sqlOf(s))}${moved === null && !undoOf(s) ? ' (the down migration does not recreate it)' : ''}` };
         downStatements.push(...undo);
       }
       // A runner that reverts in a transaction whatever the migration says: the down without CONCURRENTLY.
@@ -195,6 +196,12 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   if ('error' in files) return { error: files.error as string };
   const paths = Object.keys(files);
   return { edits, files, lastFile: paths[paths.length - 1] ?? null };
+}
+
+/** A statement in a message: its first line, at most 80 characters. */
+function brief(sql: string): string {
+  const line = sql.split('\n')[0]!;
+  return line.length > 80 || sql.includes('\n') ? `${line.slice(0, 77)}...` : line;
 }
 
 /** The statement as it runs inside a transaction block: without CONCURRENTLY. */
@@ -274,6 +281,10 @@ function nameOf(statement: AstNode, fallback: string): string {
     else if (cmd.subtype === 'AT_AddConstraint') name = `add_${cmd.def?.Constraint?.conname ?? 'constraint'}`;
     else if (cmd.subtype === 'AT_DetachPartition') name = `detach_${cmd.def?.PartitionCmd?.name?.relname ?? ''}`;
   } else if (statement.AlterDomainStmt?.subtype === 'V') name = `validate_${node.name}`;
+  else if (statement.DoStmt) {
+    const filled = /UPDATE\s+(\S+)\s+AS\s+t\s+SET\s+(\S+)\s*=/i.exec(node.args?.[0]?.DefElem?.arg?.String?.sval ?? '');
+    if (filled) name = `backfill_${filled[1]!.split('.').pop()}_${filled[2]}`.replace(/"/g, '');
+  }
   const slug = (name ?? `${fallback.replace(/^\d+_?/, '')}_continued`).toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
   return slug.slice(0, 60) || 'migsafe_fix';
 }

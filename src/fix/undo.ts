@@ -20,6 +20,12 @@ export function undoOf(statement: AstNode, earlier: AstNode[] = []): AstNode[] |
     case 'RefreshMatViewStmt':
     case 'VariableSetStmt':
       return [];
+    case 'DoStmt': {
+      // A DO block that only fills rows (the batched backfill fix writes) changes no schema: the down
+      // of the migration that added the column drops what it filled.
+      const body = (node.args ?? []).find((a: AstNode) => a.DefElem?.defname === 'as')?.DefElem?.arg?.String?.sval ?? '';
+      return /\b(CREATE|ALTER|DROP|TRUNCATE|INSERT|DELETE|GRANT|REVOKE|EXECUTE)\b/i.test(body) ? null : [];
+    }
     case 'AlterTableStmt': {
       const undone: AstNode[] = [];
       for (const item of [...(node.cmds ?? [])].reverse()) {

@@ -7,6 +7,11 @@ import { markedFileMigration, splitByMarkers, type SqlLayout } from './layout.js
 
 const MARKER = /^--\s*\+goose\s+(up|down)\b/i;
 
+/** Statements as goose reads them: one with semicolons inside (a DO block) between StatementBegin and StatementEnd. */
+function gooseLines(statements: string[]): string {
+  return statements.map((sql) => (sql.includes(';') ? `-- +goose StatementBegin\n${sql};\n-- +goose StatementEnd\n` : sqlLines([sql]))).join('');
+}
+
 export const gooseLayout: SqlLayout = {
   name: 'goose',
   claims: (directory, context) => directory.files.some((file) => /^--\s*\+goose\s+up\b/im.test(context.read(file).text)),
@@ -26,7 +31,7 @@ export const gooseLayout: SqlLayout = {
     create: (after, next, migrations) =>
       numberedFiles(after, next, migrations, (version, m) => ({
         [`${version}_${m.name}.sql`]:
-          `${m.outsideTransaction || m.downOutsideTransaction ? '-- +goose NO TRANSACTION\n' : ''}-- +goose Up\n${noteLines(m.notes)}${sqlLines(m.up)}` + (m.down ? `\n-- +goose Down\n${sqlLines(m.down)}` : ''),
+          `${m.outsideTransaction || m.downOutsideTransaction ? '-- +goose NO TRANSACTION\n' : ''}-- +goose Up\n${noteLines(m.notes)}${gooseLines(m.up)}` + (m.down ? `\n-- +goose Down\n${gooseLines(m.down)}` : ''),
       })),
     optOut(migration) {
       const file = migration.up.files[0]!;
