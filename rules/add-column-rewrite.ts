@@ -1,6 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { alterTable, batchedBackfill, copy, dropConstraint, leaving, notNullCheck, rewriteOf, setDefault, setNotNull, validateConstraint, withoutCommands } from '../src/engine/rewrite.js';
-import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
+import { addedColumnConstraints, backfillOptions, existingTableCommands, primaryKeyColumn } from '../src/engine/rule-helpers.js';
 import { typeRef } from '../src/engine/ast.js';
 import { SERIAL_TYPES, volatileDefaultReason } from '../src/engine/postgres-facts.js';
 
@@ -105,10 +105,9 @@ without a one-column primary key gets the advice, and fix leaves it to you.`,
             const plain = { ...copy(def), constraints: (def.constraints ?? []).filter((c: Record<string, any>) => !['CONSTR_DEFAULT', 'CONSTR_NOTNULL'].includes(c.Constraint?.contype)).map(copy) };
             const notNull = constraints.some((c) => c.contype === 'CONSTR_NOTNULL');
             // Existing rows are filled in batches in the order of a one-column primary key.
-            const keys = [...(ctx.catalog.table(table)?.constraints.values() ?? [])].find((c) => c.kind === 'primary-key')?.columns ?? [];
-            const key = keys.length === 1 ? keys[0]! : null;
+            const key = primaryKeyColumn(ctx, table);
             const check = `${node.relation.relname}_${column}_not_null_check`;
-            const options = { batchSize: Number(context.options.batchSize ?? 1000), lockTimeout: String(context.options.lockTimeout ?? '5s') };
+            const options = backfillOptions(context.options);
             const filled = rewriteOf(
               // One statement: the column, the default for new rows and the NOT NULL proof, under one
               // brief lock; no row is read or written (observed: test/effect-grid.ts).

@@ -1,13 +1,14 @@
 import { formatType, typeRef } from '../src/engine/ast.js';
 import { collationOf } from '../src/engine/catalog.js';
 import { defineRule } from '../src/engine/rule.js';
-import { alterTable, checkNotValidCmd, copy, dropConstraintCmd, rewriteOf, validateConstraint } from '../src/engine/rewrite.js';
-import { existingTableCommands } from '../src/engine/rule-helpers.js';
+import { alterTable, changeTypePlan, checkNotValidCmd, copy, dropConstraintCmd, rewriteOf, typeSql, validateConstraint } from '../src/engine/rewrite.js';
+import { backfillOptions, existingTableCommands, primaryKeyColumn } from '../src/engine/rule-helpers.js';
 import { typeChangeVerdict } from '../src/engine/postgres-facts.js';
 
 export default defineRule({
   id: 'column-type-rewrite',
   severity: 'error',
+  fixable: true,
   docs: {
     summary: 'ALTER COLUMN TYPE that rewrites the table and its indexes under an ACCESS EXCLUSIVE lock.',
     why: `Changing a column's type takes an ACCESS EXCLUSIVE lock and, unless the old type is binary
@@ -49,7 +50,7 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
     rewrite: {
       message: 'Changing "{{table}}"."{{column}}" from {{from}} to {{to}} rewrites the table and all its indexes under an ACCESS EXCLUSIVE lock ({{reason}}).',
       effect: { kind: 'rewrite' },
-      help: 'Add a new {{to}} column, backfill it in batches, switch the application to it, then drop the old column.',
+      help: 'Add a new {{to}} column kept written by a trigger, backfill it in batches, swap the two by name, then drop the old one (`migsafe fix` writes this plan to a proposal file):\n  {{rewrite}}',
     },
     indexRebuild: {
       message: 'Changing "{{table}}"."{{column}}" from {{from}} to {{to}} keeps the table but rebuilds the indexes on the column under an ACCESS EXCLUSIVE lock ({{reason}}).',
@@ -126,9 +127,13 @@ ALTER TABLE orders RENAME COLUMN amount_v2 TO amount;
             }
             continue;
           }
+          // The expand/contract plan: the new column filled with what the USING (or a cast) gives.
+          const value = def.raw_default ? copy(def.raw_default) : { TypeCast: { arg: { ColumnRef: { fields: [{ String: { sval: cmd.name } }] } }, typeName: copy(def.typeName) } };
+          const plan = verdict.uncertain ? undefined : changeTypePlan(node.relation, cmd.name, typeSql(def.typeName), value, { key: primaryKeyColumn(ctx, table), notNull: !!known?.notNull, pgVersion: ctx.pgVersion, ...backfillOptions(context.options) });
           context.report({
             messageId: verdict.uncertain ? 'mayRewrite' : 'rewrite',
             data: { table, column: cmd.name, from: from ? formatType(from) : 'its current type', to: formatType(to), reason: verdict.reason },
+            ...(plan ? { rewrite: plan } : {}),
           });
         }
       },

@@ -1,9 +1,12 @@
-import { relationName } from '../src/engine/ast.js';
+import { formatType, relationName } from '../src/engine/ast.js';
+import { renameColumnPlan } from '../src/engine/rewrite.js';
+import { backfillOptions, primaryKeyColumn } from '../src/engine/rule-helpers.js';
 import { defineRule } from '../src/engine/rule.js';
 
 export default defineRule({
   id: 'rename-column',
   severity: 'warning',
+  fixable: true,
   docs: {
     summary: 'RENAME COLUMN breaks code still running against the old name.',
     why: `During a deploy the old version of the application keeps running until every instance is
@@ -28,6 +31,10 @@ ALTER TABLE users DROP COLUMN name;
       message: 'Renaming "{{table}}"."{{from}}" to "{{to}}" breaks every running query that still uses "{{from}}" (the previous release, during the deploy).',
       help: 'Expand and contract: add "{{to}}", write both and backfill, move reads to "{{to}}", and drop "{{from}}" in a later release.',
     },
+    renamePlan: {
+      message: 'Renaming "{{table}}"."{{from}}" to "{{to}}" breaks every running query that still uses "{{from}}" (the previous release, during the deploy).',
+      help: 'Expand and contract: add "{{to}}", kept equal to "{{from}}" by a trigger, backfill it, move the application to "{{to}}", then drop "{{from}}" (`migsafe fix` writes this plan to a proposal file):\n  {{rewrite}}',
+    },
   },
   create(context) {
     return {
@@ -35,7 +42,14 @@ ALTER TABLE users DROP COLUMN name;
         if (node.renameType !== 'OBJECT_COLUMN' || node.relationType !== 'OBJECT_TABLE') return;
         const table = relationName(node.relation);
         if (ctx.isNew(table)) return;
-        context.report({ messageId: 'rename', data: { table, from: node.subname, to: node.newname } });
+        const known = ctx.catalog.column(table, node.subname);
+        const data = { table, from: node.subname, to: node.newname };
+        if (!known?.type) {
+          context.report({ messageId: 'rename', data });
+          return;
+        }
+        const plan = renameColumnPlan(node.relation, node.subname, node.newname, formatType(known.type), { key: primaryKeyColumn(ctx, table), notNull: known.notNull, pgVersion: ctx.pgVersion, ...backfillOptions(context.options) });
+        context.report({ messageId: 'renamePlan', data, rewrite: plan });
       },
     };
   },

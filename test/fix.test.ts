@@ -284,6 +284,64 @@ for (const layout of LAYOUTS) {
   });
 }
 
+describe('renames and type changes: expand/contract plans, written as proposals and run here', () => {
+  /** The SQL of each step of a proposal file, in order. */
+  const stepsOf = (text: string) => [...text.matchAll(/^## Step \d+: (.*)\n[\s\S]*?(?:```sql\n([\s\S]*?)```|(?=^## |$(?![\s\S])))/gm)].map((m) => ({ note: m[1]!, sql: m[2] ?? '' }));
+
+  it('a rename: the old and the new column stay equal through old and new writes, and the plan ends with the new name only', async () => {
+    const golang = LAYOUTS[0]!;
+    const dir = project(golang, [...LEADING_UP, 'ALTER TABLE users RENAME COLUMN name TO full_name'], [...LEADING_DOWN, 'ALTER TABLE users RENAME COLUMN full_name TO name']);
+    const files = snapshot(dir);
+    const outcome = await fixed(dir);
+    // The migrations are left as they are; the plan is a file of its own.
+    expect(snapshot(dir)).toEqual(files);
+    expect(outcome.unfixed.find((u) => u.ruleId === 'rename-column' && u.file.endsWith('up.sql'))?.reason).toMatch(/written to migsafe-proposals\/000002_change-rename-column-line\d+\.md/);
+    const proposal = readFileSync(outcome.files.find((f) => f.path.endsWith('.md'))!.path, 'utf8');
+    const steps = stepsOf(proposal);
+    // users.name may be NULL: no NOT NULL steps.
+    expect(steps.map((s) => s.note)).toEqual(['expand, deployed before the application changes', 'fill the rows written before the trigger', 'contract, once the application reads and writes only "full_name"']);
+    // Run it: the schema as deployed, then each step, with the old and the new application writing between.
+    await database.reset();
+    for (const sql of INIT_UP) await database.exec(sql);
+    await database.exec(steps[0]!.sql);
+    await database.exec("INSERT INTO users (id, email, name) VALUES (9001, 'old@example.com', 'written by the old release')");
+    await database.exec(steps[1]!.sql);
+    await database.exec("INSERT INTO users (id, email, full_name) VALUES (9002, 'new@example.com', 'written by the new release')");
+    await database.exec("UPDATE users SET full_name = 'renamed by the new release' WHERE id = 1");
+    const both = await database.query<{ id: string; name: string; full_name: string }>('SELECT id, name, full_name FROM users WHERE id IN (1, 2, 9001, 9002) ORDER BY id');
+    expect(both.map((r) => [Number(r.id), r.name, r.full_name])).toEqual([
+      [1, 'renamed by the new release', 'renamed by the new release'],
+      [2, 'user 2', 'user 2'],
+      [9001, 'written by the old release', 'written by the old release'],
+      [9002, 'written by the new release', 'written by the new release'],
+    ]);
+    await database.exec(steps[2]!.sql);
+    const columns = await database.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY ordinal_position");
+    expect(columns.map((c) => c.column_name)).toEqual(['id', 'email', 'full_name']);
+  }, 60_000);
+
+  it('a type change: the new column follows the old one, the swap keeps the name, and every value comes through', async () => {
+    const golang = LAYOUTS[0]!;
+    const dir = project(golang, [...LEADING_UP, 'ALTER TABLE orders ALTER COLUMN total TYPE bigint'], [...LEADING_DOWN, 'ALTER TABLE orders ALTER COLUMN total TYPE int']);
+    const outcome = await fixed(dir);
+    const proposal = readFileSync(outcome.files.find((f) => f.path.endsWith('.md'))!.path, 'utf8');
+    const steps = stepsOf(proposal);
+    expect(steps.map((s) => s.note.split(',')[0])).toEqual(['expand', 'fill the rows written before the trigger', 'swap', 'contract']);
+    await database.reset();
+    for (const sql of INIT_UP) await database.exec(sql);
+    await database.exec('INSERT INTO orders SELECT g, g, g * 10 FROM generate_series(1, 1500) g');
+    await database.exec(steps[0]!.sql);
+    await database.exec('INSERT INTO orders VALUES (9001, 1, 2147483647)');
+    await database.exec(steps[1]!.sql);
+    await database.exec(steps[2]!.sql);
+    await database.exec(steps[3]!.sql);
+    const [type] = await database.query<{ data_type: string }>("SELECT data_type FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'total'");
+    expect(type!.data_type).toBe('bigint');
+    const [sums] = await database.query<{ n: string; total: string }>('SELECT count(*) AS n, sum(total) AS total FROM orders');
+    expect([Number(sums!.n), Number(sums!.total)]).toEqual([1501, 11_257_500 + 2147483647]);
+  }, 60_000);
+});
+
 describe("the README's before and after examples", () => {
   const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('### Before and after'), readme.indexOf('## Table sizes'));

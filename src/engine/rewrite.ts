@@ -108,7 +108,8 @@ export const UNPRINTABLE_REWRITE = '(migsafe could not print the rewritten SQL f
 export function showRewrite(rewrite: Rewrite): string {
   return rewrite.migrations
     .map((migration, i) => {
-      const heading = i === 0 && !migration.apart ? '' : `-- ${i === 0 ? 'in a later migration' : 'then, in a later migration'}${migration.outsideTransaction ? ' (outside a transaction)' : ''}:\n  `;
+      const when = migration.note ? `, ${migration.note}` : '';
+      const heading = i === 0 && !migration.apart ? (migration.note ? `-- ${migration.note}:\n  ` : '') : `-- ${i === 0 ? 'in a later migration' : 'then, in a later migration'}${migration.outsideTransaction ? ' (outside a transaction)' : ''}${when}:\n  `;
       return heading + migration.statements.map((sql) => `${sql};`.replace(/\n/g, '\n  ')).join('\n  ');
     })
     .join('\n  ');
@@ -223,4 +224,113 @@ function quoteIdentifier(name: string): string {
 
 function quoteLiteralSql(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
+}
+
+export interface ExpandOptions {
+  /** The table's one-column primary key, to backfill by (none: the backfill is left to the user). */
+  key: string | null;
+  notNull: boolean;
+  pgVersion: number;
+  batchSize: number;
+  lockTimeout: string;
+}
+
+/** A trigger that keeps `to` written from the row (and, for a rename, `from` from `to`) while both exist. */
+function syncTrigger(relation: AstNode, name: string, body: string, pgVersion: number): string[] {
+  const table = [relation.schemaname, relation.relname].filter(Boolean).map((n: string) => quoteIdentifier(n)).join('.');
+  const fn = [relation.schemaname, name].filter(Boolean).map((n: string) => quoteIdentifier(n)).join('.');
+  return [
+    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n${body}  RETURN NEW;\nEND\n$$`,
+    `CREATE TRIGGER ${quoteIdentifier(name)} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE ${pgVersion >= 11 ? 'FUNCTION' : 'PROCEDURE'} ${fn}()`,
+  ];
+}
+
+function dropSyncTrigger(relation: AstNode, name: string): string[] {
+  const table = [relation.schemaname, relation.relname].filter(Boolean).map((n: string) => quoteIdentifier(n)).join('.');
+  const fn = [relation.schemaname, name].filter(Boolean).map((n: string) => quoteIdentifier(n)).join('.');
+  return [`DROP TRIGGER ${quoteIdentifier(name)} ON ${table}`, `DROP FUNCTION ${fn}()`];
+}
+
+const columnRef = (name: string): AstNode => ({ ColumnRef: { fields: [{ String: { sval: name } }] } });
+
+/** The NOT NULL steps for a column filled by a backfill: a CHECK NOT VALID now, VALIDATE and SET NOT NULL after. */
+function notNullSteps(relation: AstNode, column: string): { now: string[]; after: string[] } {
+  const check = `${relation.relname}_${column}_not_null_check`.slice(0, 63);
+  return { now: [sqlOf(notNullCheck(relation, column, check))], after: [sqlOf(validateConstraint(relation, check)), sqlOf(setNotNull(relation, column))] };
+}
+
+/**
+ * Renaming a column without breaking the running application (expand and contract): the new column
+ * kept equal to the old by a trigger in both directions, a batched backfill, then, once the
+ * application reads and writes only the new name, the old column dropped.
+ */
+export function renameColumnPlan(relation: AstNode, from: string, to: string, type: string, options: ExpandOptions): Rewrite {
+  const table = [relation.schemaname, relation.relname].filter(Boolean).map((n: string) => quoteIdentifier(n)).join('.');
+  const trigger = `${relation.relname}_${from}_${to}_sync`.slice(0, 63);
+  const [f, t] = [quoteIdentifier(from), quoteIdentifier(to)];
+  const body = `  IF TG_OP = 'INSERT' THEN\n    NEW.${t} := COALESCE(NEW.${t}, NEW.${f});\n    NEW.${f} := COALESCE(NEW.${f}, NEW.${t});\n  ELSIF NEW.${f} IS DISTINCT FROM OLD.${f} THEN\n    NEW.${t} := NEW.${f};\n  ELSIF NEW.${t} IS DISTINCT FROM OLD.${t} THEN\n    NEW.${f} := NEW.${t};\n  END IF;\n`;
+  const notNull = options.notNull ? notNullSteps(relation, to) : { now: [], after: [] };
+  return {
+    proposal: `rename "${from}" to "${to}" on ${table} while the running application still uses "${from}"`,
+    migrations: [
+      { note: 'expand, deployed before the application changes', statements: [`ALTER TABLE ${table} ADD COLUMN ${t} ${type}`, ...syncTrigger(relation, trigger, body, options.pgVersion), ...notNull.now] },
+      options.key
+        ? { note: 'fill the rows written before the trigger', outsideTransaction: true, statements: [sqlOf(batchedBackfill(relation, to, options.key, columnRef(from), options))] }
+        : { note: `fill the rows written before the trigger (${table} has no one-column primary key to batch by: write UPDATEs in batches by hand)`, statements: [] },
+      ...(notNull.after.length ? [{ note: 'after the backfill', statements: notNull.after }] : []),
+      { note: `contract, once the application reads and writes only "${to}"`, statements: [...dropSyncTrigger(relation, trigger), `ALTER TABLE ${table} DROP COLUMN ${f}`] },
+    ].filter((m) => m.statements.length || m.note),
+  };
+}
+
+/**
+ * Changing a column's type without rewriting the table under its lock: a new column of the new type
+ * kept written by a trigger, a batched backfill, then the two swapped by name in one brief step, and
+ * the old one dropped.
+ */
+export function changeTypePlan(relation: AstNode, column: string, type: string, value: AstNode, options: ExpandOptions): Rewrite {
+  const table = [relation.schemaname, relation.relname].filter(Boolean).map((n: string) => quoteIdentifier(n)).join('.');
+  const next = `${column}_new`.slice(0, 63);
+  const old = `${column}_old`.slice(0, 63);
+  const trigger = `${relation.relname}_${column}_to_${next}`.slice(0, 63);
+  const [c, n] = [quoteIdentifier(column), quoteIdentifier(next)];
+  // The value as the trigger computes it, from NEW.
+  const fromNew = expressionSql(onNewRow(value, column));
+  const notNull = options.notNull ? notNullSteps(relation, next) : { now: [], after: [] };
+  return {
+    proposal: `change the type of "${column}" on ${table} to ${type} without rewriting the table under an ACCESS EXCLUSIVE lock`,
+    migrations: [
+      { note: 'expand', statements: [`ALTER TABLE ${table} ADD COLUMN ${n} ${type}`, ...syncTrigger(relation, trigger, `  NEW.${n} := ${fromNew};\n`, options.pgVersion), ...notNull.now] },
+      options.key
+        ? { note: 'fill the rows written before the trigger', outsideTransaction: true, statements: [sqlOf(batchedBackfill(relation, next, options.key, value, options))] }
+        : { note: `fill the rows written before the trigger (${table} has no one-column primary key to batch by: write UPDATEs in batches by hand)`, statements: [] },
+      ...(notNull.after.length ? [{ note: 'after the backfill', statements: notNull.after }] : []),
+      {
+        note: `swap, after the backfill, once indexes and constraints on "${column}" exist on "${next}" too (a brief ACCESS EXCLUSIVE lock; prepared statements of the application may need a reconnect)`,
+        statements: [...dropSyncTrigger(relation, trigger), `ALTER TABLE ${table} RENAME COLUMN ${c} TO ${quoteIdentifier(old)}`, `ALTER TABLE ${table} RENAME COLUMN ${n} TO ${c}`],
+      },
+      { note: 'contract, once the swap is deployed', statements: [`ALTER TABLE ${table} DROP COLUMN ${quoteIdentifier(old)}`] },
+    ].filter((m) => m.statements.length || m.note),
+  };
+}
+
+/** The expression with the column read from the row a trigger is writing (`new.<column>`). */
+function onNewRow(expression: AstNode, column: string): AstNode {
+  const out = copy(expression);
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    const ref = (node as AstNode).ColumnRef;
+    if (ref?.fields?.length === 1 && ref.fields[0]?.String?.sval === column) {
+      ref.fields = [{ String: { sval: 'new' } }, { String: { sval: column } }];
+      return;
+    }
+    for (const value of Object.values(node as AstNode)) visit(value);
+  };
+  visit(out);
+  return out;
+}
+
+/** A type name as SQL (`varchar(20)`, `bigint`, `my_schema.my_type[]`). */
+export function typeSql(typeName: AstNode): string {
+  return expressionSql({ TypeCast: { arg: { A_Const: { isnull: true } }, typeName: copy(typeName) } }).replace(/^CAST\(NULL AS (.*)\)$/s, '$1');
 }

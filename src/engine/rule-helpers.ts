@@ -24,3 +24,14 @@ export function addedColumnConstraints(cmd: AstNode): AstNode[] {
   return cmd.def?.ColumnDef ? columnConstraints(cmd.def.ColumnDef) : [];
 }
 
+
+/** The table's primary key when it is one column (what a batched backfill walks), else null. */
+export function primaryKeyColumn(ctx: StatementContext, table: string): string | null {
+  const keys = [...(ctx.catalog.table(table)?.constraints.values() ?? [])].find((c) => c.kind === 'primary-key')?.columns ?? [];
+  return keys.length === 1 ? keys[0]! : null;
+}
+
+/** A batched backfill's settings, from the rule's options (`batchSize`, `lockTimeout`). */
+export function backfillOptions(options: Record<string, unknown>): { batchSize: number; lockTimeout: string } {
+  return { batchSize: Number(options.batchSize ?? 1000), lockTimeout: String(options.lockTimeout ?? '5s') };
+}

@@ -115,7 +115,12 @@ export interface Rewrite {
    * `apart`: the first migration may not share the flagged statement's transaction (a VALIDATE after
    * the lock that added it); later migrations are always apart.
    */
-  migrations: { statements: string[]; outsideTransaction?: boolean; apart?: boolean }[];
+  migrations: { statements: string[]; outsideTransaction?: boolean; apart?: boolean; note?: string }[];
+  /**
+   * An expand/contract plan the application must move through between its steps (a rename, a type
+   * change): what it is for. `migsafe fix` writes it to a proposal file, never into migrations.
+   */
+  proposal?: string;
   /**
    * What stays of the flagged statement where it was: its other subcommands (a string), nothing
    * (null). Absent: the rewrite stands for the whole statement (`migsafe fix` then fixes only a

@@ -15,6 +15,8 @@ import type { AstNode, Diagnostic, Migration, Rewrite, SourceFile, Statement } f
 import { layoutByName } from '../sources/index.js';
 import { scriptFrameworks } from '../sources/frameworks/index.js';
 import { applyEdits, planFix } from './plan.js';
+import { proposalFile, proposalText } from './proposal.js';
+import { outsideTransactionHint } from '../engine/runner-hints.js';
 import type { TextEdit } from './writer.js';
 
 export interface FixRequest extends LintRequest {
@@ -116,6 +118,19 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
         const tail = (tailFile && migrations.find((m) => m.files.some((f) => f.path === tailFile))) || migration;
         const next = migrations[migrations.indexOf(tail) + 1] ?? null;
         const history = migrations.slice(0, migrations.indexOf(migration) + 1).flatMap((m) => m.up.statements.flatMap((s) => (s.ast ? [s.ast] : [])));
+        if ((diagnostic.rewrite as Rewrite).proposal && diagnostic.section === 'down') {
+          reasons.set(keyOf(diagnostic), 'a rename or type change in a down migration: the plan for its up covers the way back');
+          continue;
+        }
+        if ((diagnostic.rewrite as Rewrite).proposal) {
+          // An expand/contract plan: the application moves between its steps, so it is written for
+          // the user to take into migrations, not applied.
+          const file = proposalFile(cwd, migration, diagnostic);
+          overlay.set(file, proposalText(diagnostic, migration, outsideTransactionHint(migration, migration.up)));
+          reasons.set(keyOf(diagnostic), `an expand/contract plan the application moves through step by step: written to ${path.relative(cwd, file)} for you to take into migrations (nothing applied)`);
+          changed = true;
+          break;
+        }
         const plan = planFix({ migration, statement, rewrite: diagnostic.rewrite as Rewrite, writer, tail, next, parse: parseStatement, history });
         if ('error' in plan) {
           reasons.set(keyOf(diagnostic), plan.error);
@@ -148,7 +163,8 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
   if (!files.length) return { files, fixed: [], unfixed, committed: committed.size, proof: { ok: true, lines: [] }, written: false };
   // What fix wrote but could not make clean is said below ("not fixed"), not counted against it.
   const declined = (d: Diagnostic) => overlay.has(d.source?.path ?? '') && reasons.has(keyOf(d));
-  const proof = await prove(request, initial!, overlay, created, fixed, declined);
+  // Proposal files alone change no migration: there is nothing to run.
+  const proof = [...overlay.keys()].some(isMigrationFile) ? await prove(request, initial!, overlay, created, fixed, declined) : { ok: true, lines: ['proposals are plans, not migrations: nothing ran'] };
   let written = false;
   if (proof.ok && !request.dryRun) {
     const { mkdirSync, writeFileSync } = await import('node:fs');

@@ -21,7 +21,7 @@ export function printFix(outcome: FixOutcome, options: { dryRun: boolean; cwd: s
     const verb = outcome.written ? 'wrote' : options.dryRun && outcome.proof.ok ? 'would write' : 'did not write';
     out.push(`migsafe fix: ${plural(outcome.fixed.length, 'finding')} fixed; ${verb} ${plural(outcome.files.length, 'file')}:`);
     for (const file of outcome.files) out.push(`  ${rel(file.path)}${file.before === null ? ' (new)' : ''}`);
-    out.push('fixed:');
+    if (outcome.fixed.length) out.push('fixed:');
     for (const f of outcome.fixed) out.push(`  ${f.file}:${f.line}  ${f.ruleId}`);
     out.push(outcome.proof.ok ? 'proved:' : 'not proved (nothing written):');
     for (const line of outcome.proof.lines) out.push(`  ${line}`);
