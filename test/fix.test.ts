@@ -199,6 +199,18 @@ const LAYOUTS: Layout[] = [
     cannot: Object.fromEntries(OUTSIDE_TRANSACTION.map((rule) => [rule, /allOrNothing/])),
   },
   {
+    name: 'sqitch',
+    project: { 'db/sqitch.conf': '[core]\n\tengine = pg\n' },
+    files: (n, up, down) => {
+      const plan = Array.from({ length: n }, (_, i) => `change${i + 1} 2024-01-0${i + 1}T00:00:00Z Dev <dev@example.com> # change ${i + 1}\n`).join('');
+      return {
+        'db/sqitch.plan': `%syntax-version=1.0.0\n%project=app\n\n${plan}`,
+        [`db/deploy/change${n}.sql`]: `-- Deploy change${n}\nBEGIN;\n\n${sql(up)}\nCOMMIT;\n`,
+        [`db/revert/change${n}.sql`]: `-- Revert change${n}\nBEGIN;\n\n${sql(down)}\nCOMMIT;\n`,
+      };
+    },
+  },
+  {
     name: 'diesel',
     files: (n, up, down) => ({ [`db/2024-01-01-00000${n}_change/up.sql`]: sql(up), [`db/2024-01-01-00000${n}_change/down.sql`]: sql(down) }),
     cannot: { 'constraint-builds-index': /sends a file as one query/ },
@@ -475,6 +487,8 @@ interface RealRunner {
   missing: () => string | null;
   up: (dir: string, url: string) => { status: number; output: string };
   down: (dir: string, url: string) => { status: number; output: string };
+  /** Reverts every migration at once (sqitch), instead of `down` once a migration. */
+  downAll?: (dir: string, url: string) => { status: number; output: string };
 }
 
 const nodePgMigrate = (command: string) => (dir: string, url: string) =>
@@ -526,6 +540,13 @@ const REAL_RUNNERS: RealRunner[] = [
   { layout: 'node-pg-migrate', missing: () => null, up: nodePgMigrate('up'), down: nodePgMigrate('down') },
   { layout: 'knex', missing: () => null, up: knexCli('migrate:latest'), down: knexCli('migrate:down') },
   { layout: 'node-pg-migrate (JS)', missing: () => null, up: nodePgMigrate('up'), down: nodePgMigrate('down') },
+  {
+    layout: 'sqitch',
+    missing: () => (spawnSync('sqitch', ['--version'], { encoding: 'utf8' }).status === 0 ? null : "Debian's sqitch (with libdbd-pg-perl) is not installed (.ci/run installs it)"),
+    up: (dir, url) => run('sqitch', ['deploy', url.replace(/^postgres:/, 'db:pg:')], path.join(dir, 'db')),
+    down: () => ({ status: 1, output: 'sqitch reverts all at once here' }),
+    downAll: (dir, url) => run('sqitch', ['revert', '-y', url.replace(/^postgres:/, 'db:pg:')], path.join(dir, 'db')),
+  },
   { layout: 'alembic', missing: alembicMissing, up: alembicCli(['upgrade', 'head']), down: alembicCli(['downgrade', '-1']) },
   { layout: 'sequelize', missing: () => null, up: sequelizeCli('db:migrate'), down: sequelizeCli('db:migrate:undo') },
   { layout: 'kysely', missing: () => null, up: kyselyMigrator('migrateToLatest'), down: kyselyMigrator('migrateDown') },
@@ -551,7 +572,7 @@ for (const runner of REAL_RUNNERS) {
           await admin.query(`CREATE DATABASE ${name}`);
           const url = SERVER_URL.replace(/\/[^/]*$/, `/${name}`);
           const migrations = new Set(Object.keys(snapshot(dir)).map((f) => path.basename(f).replace(/\.(up|down)\.sql$|\.sql$/, ''))).size;
-          const steps = [runner.up, ...Array.from({ length: migrations }, () => runner.down), runner.up];
+          const steps = [runner.up, ...(runner.downAll ? [runner.downAll] : Array.from({ length: migrations }, () => runner.down)), runner.up];
           for (const [i, step] of steps.entries()) {
             const result = step(dir, url);
             expect(result.status, `step ${i + 1} of ${steps.length}:\n${result.output}`).toBe(0);

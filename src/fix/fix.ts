@@ -131,7 +131,8 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
           changed = true;
           break;
         }
-        const plan = planFix({ migration, statement, rewrite: diagnostic.rewrite as Rewrite, writer, tail, next, parse: parseStatement, history });
+        const read = (file: string) => overlay.get(file) ?? (existsSync(file) ? readFileSync(file, 'utf8') : null);
+        const plan = planFix({ migration, statement, rewrite: diagnostic.rewrite as Rewrite, writer, tail, next, parse: parseStatement, history, read });
         if ('error' in plan) {
           reasons.set(keyOf(diagnostic), plan.error);
           continue;

@@ -5,6 +5,7 @@
 // replaced by what undoes its replacement.
 import type { AstNode, MigrationHalf, Migration, Rewrite, Statement } from '../engine/types.js';
 import { copy, sqlOf } from '../engine/rewrite.js';
+import { isMigrationFile } from '../discover/discover.js';
 import { refusesTransactionBlock } from '../engine/postgres-facts.js';
 import { outsideTransactionHint } from '../engine/runner-hints.js';
 import { concurrentlyIfIndex, detachLeftover, normalized, undoes, undoOf } from './undo.js';
@@ -22,6 +23,8 @@ export interface PlanInput {
   /** The statements of the directory's migrations up to this one (what tables were created as). */
   history: AstNode[];
   parse: (sql: string) => AstNode;
+  /** A file as fix has it so far (its edits applied), or null when there is none. */
+  read: (file: string) => string | null;
 }
 
 export interface Plan {
@@ -192,9 +195,10 @@ export function planFix(input: PlanInput): Plan | { error: string } {
       notes: noteLines,
     });
   }
-  const files = writer.create(input.tail, input.next, specs);
+  const files = writer.create(input.tail, input.next, specs, input.read);
   if ('error' in files) return { error: files.error as string };
-  const paths = Object.keys(files);
+  // The last new migration file (not a side file such as sqitch.plan), which later fixes follow.
+  const paths = Object.keys(files).filter(isMigrationFile);
   return { edits, files, lastFile: paths[paths.length - 1] ?? null };
 }
 

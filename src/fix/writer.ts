@@ -36,9 +36,10 @@ export interface MigrationWriter {
   outsideTransaction: 'alone' | 'marker' | 'none';
   /**
    * The files (absolute path → text) of new migrations that run after `after` and before `next`
-   * (null: after the last), in order; or why they cannot be numbered there.
+   * (null: after the last), in order, and any side file they change (sqitch.plan, read through
+   * `read`, as fix has it so far); or why they cannot be numbered there.
    */
-  create(after: Migration, next: Migration | null, migrations: NewMigration[]): Record<string, string> | { error: string };
+  create(after: Migration, next: Migration | null, migrations: NewMigration[], read: (file: string) => string | null): Record<string, string> | { error: string };
   /** The edits that make a migration run outside a transaction ([] when it already does; null when the layout cannot). */
   optOut(migration: Migration): TextEdit[] | null;  /**
    * The runner reverts this directory's migrations in a transaction whatever they say (TypeORM in
