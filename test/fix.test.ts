@@ -199,6 +199,14 @@ const LAYOUTS: Layout[] = [
     cannot: Object.fromEntries(OUTSIDE_TRANSACTION.map((rule) => [rule, /allOrNothing/])),
   },
   {
+    name: 'db-migrate',
+    files: (n, up, down) => {
+      const half = (name: string, statements: string[]) => `exports.${name} = async function (db) {\n${statements.map((s) => `  await db.runSql(${JSON.stringify(s)});\n`).join('')}};\n`;
+      return { [`db/2024010100000${n}-change.js`]: `${half('up', up)}\n${half('down', down)}` };
+    },
+    cannot: Object.fromEntries(OUTSIDE_TRANSACTION.map((rule) => [rule, /db-migrate runs each migration in a transaction/])),
+  },
+  {
     name: 'sqitch',
     project: { 'db/sqitch.conf': '[core]\n\tengine = pg\n' },
     files: (n, up, down) => {
@@ -530,6 +538,7 @@ const mikroormMigrator = (method: string) => (dir: string, url: string) => {
   );
   return run(process.execPath, ['migrate.cjs'], dir);
 };
+const dbMigrateCli = (command: string) => (dir: string, url: string) => run(process.execPath, [packageFile('db-migrate/bin/db-migrate'), command, '-m', 'db'], dir, { DATABASE_URL: url });
 const REAL_RUNNERS: RealRunner[] = [
   {
     layout: 'dbmate',
@@ -547,6 +556,7 @@ const REAL_RUNNERS: RealRunner[] = [
     down: () => ({ status: 1, output: 'sqitch reverts all at once here' }),
     downAll: (dir, url) => run('sqitch', ['revert', '-y', url.replace(/^postgres:/, 'db:pg:')], path.join(dir, 'db')),
   },
+  { layout: 'db-migrate', missing: () => null, up: dbMigrateCli('up'), down: dbMigrateCli('down') },
   { layout: 'alembic', missing: alembicMissing, up: alembicCli(['upgrade', 'head']), down: alembicCli(['downgrade', '-1']) },
   { layout: 'sequelize', missing: () => null, up: sequelizeCli('db:migrate'), down: sequelizeCli('db:migrate:undo') },
   { layout: 'kysely', missing: () => null, up: kyselyMigrator('migrateToLatest'), down: kyselyMigrator('migrateDown') },
