@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fix, type FixOutcome } from '../src/fix/fix.js';
 import { lint } from '../src/engine/lint.js';
 import { sqlOf } from '../src/engine/rewrite.js';
+import { atlasSum } from '../src/sources/atlas.js';
 import { loadModule, parseSync } from 'libpg-query';
 import { openPglite, type Database } from '../src/trace/database.js';
 import { repoRoot, runCli, SERVER_URL, tempProject } from './helpers.js';
@@ -207,6 +208,13 @@ const LAYOUTS: Layout[] = [
     cannot: Object.fromEntries(OUTSIDE_TRANSACTION.map((rule) => [rule, /db-migrate runs each migration in a transaction/])),
   },
   {
+    name: 'atlas',
+    // atlas.sum as `atlas migrate hash` leaves it for the deployed migration; fix keeps it in step.
+    project: { 'db/atlas.sum': atlasSum([{ name: '20240101000001_change.sql', text: sql(INIT_UP) }]) },
+    files: (n, up) => ({ [`db/2024010100000${n}_change.sql`]: sql(up) }),
+    skip: ['incomplete-down'],
+  },
+  {
     name: 'sqitch',
     project: { 'db/sqitch.conf': '[core]\n\tengine = pg\n' },
     files: (n, up, down) => {
@@ -295,6 +303,10 @@ for (const layout of LAYOUTS) {
         const left = after.diagnostics.filter((d) => FIXABLE.has(d.ruleId) && !deployed.includes(d.file));
         expect(left.map((d) => d.ruleId)).toEqual(leaves.map((l) => l.ruleId));
         // A second run changes nothing.
+        if (layout.name === 'atlas') {
+          const sqlFiles = Object.keys(snapshot(dir)).filter((f) => f.endsWith('.sql')).sort();
+          expect(readFileSync(path.join(dir, 'db/atlas.sum'), 'utf8')).toBe(atlasSum(sqlFiles.map((f) => ({ name: path.basename(f), text: readFileSync(path.join(dir, f), 'utf8') }))));
+        }
         const files = snapshot(dir);
         const again = await fixed(dir);
         expect(again.files).toEqual([]);
@@ -360,6 +372,15 @@ describe('renames and type changes: expand/contract plans, written as proposals 
     const [sums] = await database.query<{ n: string; total: string }>('SELECT count(*) AS n, sum(total) AS total FROM orders');
     expect([Number(sums!.n), Number(sums!.total)]).toEqual([1501, 11_257_500 + 2147483647]);
   }, 60_000);
+});
+
+it('atlas.sum is computed as Atlas computes it', () => {
+  // An atlas.sum Atlas wrote, with its two migrations (github.com/1995parham-teaching/tinyurl, migrations/ at 5e349f9).
+  const files = [
+    { name: '20230824215746.sql', text: '-- Create "urls" table\nCREATE TABLE "urls" ("key" text NOT NULL, "url" text NULL, "visits" bigint NULL, "expire" timestamptz NULL, "created_at" timestamptz NULL, "updated_at" timestamptz NULL, PRIMARY KEY ("key"));\n' },
+    { name: '20230824221251.sql', text: '-- Modify "urls" table\nALTER TABLE "urls" ADD CONSTRAINT "chk_urls_expire" CHECK (expire > created_at), ADD CONSTRAINT "chk_urls_visits" CHECK (visits >= 0);\n-- Create index "idx_urls_url" to table: "urls"\nCREATE INDEX "idx_urls_url" ON "urls" ("url");\n' },
+  ];
+  expect(atlasSum(files)).toBe('h1:UKLUIELQ6N5aUY7pOonMrgvybz9G1vEibkHHFduRd4w=\n20230824215746.sql h1:bCLrrBfDa1o9dekkog8V3gdW8a2tdOHKYk/2MItd98g=\n20230824221251.sql h1:ub5YupUvbaPjSrOtcdVblbwSSFudPCzPajZLwOfl5lE=\n');
 });
 
 describe("the README's before and after examples", () => {

@@ -3,7 +3,7 @@
 // is linted (the fixed findings gone, nothing new), then run on PostgreSQL (verify: up → down → up;
 // trace: the locks and rewrites), and compared with the same runs of the migrations as they were.
 // Everything runs on an overlay of the files (LintRequest.overlay): --dry-run writes nothing.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadModule, parseSync } from 'libpg-query';
 import { isMigrationFile, sourceKindOf } from '../discover/discover.js';
@@ -17,7 +17,7 @@ import { scriptFrameworks } from '../sources/frameworks/index.js';
 import { applyEdits, planFix } from './plan.js';
 import { proposalFile, proposalText } from './proposal.js';
 import { outsideTransactionHint } from '../engine/runner-hints.js';
-import type { TextEdit } from './writer.js';
+import type { MigrationWriter, TextEdit } from './writer.js';
 
 export interface FixRequest extends LintRequest {
   /** Compute, prove and show the change; write nothing. */
@@ -74,6 +74,8 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
   const committed = new Set<string>();
   // The last migration written after each fixed one, so that later rounds number theirs after it.
   const tails = new Map<string, string>();
+  // Directories whose writer keeps a side file in step with them (atlas.sum), done after the rounds.
+  const finishing = new Map<string, MigrationWriter>();
   const requestFor = (paths: string[]): LintRequest => ({ ...request, paths, overlay: Object.fromEntries(overlay), cache: undefined });
   let initial: LintResult | null = null;
   let result: LintResult | null = null;
@@ -148,12 +150,18 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
           if (isMigrationFile(file)) created.add(file);
         }
         if (plan.lastFile) tails.set(migration.files[0]!.path, plan.lastFile);
+        if (writer.finish) finishing.set(migration.directory, writer);
         fixed.push({ ruleId: diagnostic.ruleId, file: diagnostic.file, line: diagnostic.line, message: diagnostic.message, generated: created.has(diagnostic.source!.path) });
         changed = true;
         break;
       }
     }
     if (!changed) break;
+  }
+  for (const [directory, writer] of finishing) {
+    const read = (file: string) => overlay.get(file) ?? (existsSync(file) ? readFileSync(file, 'utf8') : null);
+    const files = [...new Set([...readdirSync(directory).map((name) => path.join(directory, name)), ...created])];
+    for (const [file, text] of Object.entries(writer.finish!(directory, files, read))) if (read(file) !== text) overlay.set(file, text);
   }
   // What is left after the last round.
   if (overlay.size) result = await lint(requestFor([...request.paths, ...created]));

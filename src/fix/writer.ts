@@ -46,6 +46,11 @@ export interface MigrationWriter {
    * mode "each"): downs are written without CONCURRENTLY.
    */
   downsInTransaction?(migration: Migration): boolean;
+  /**
+   * Side files that follow the directory's final contents (Atlas's atlas.sum): given the directory,
+   * its migration files (on disk and new) and the reader of fix's texts; run after every fix.
+   */
+  finish?(directory: string, files: string[], read: (file: string) => string | null): Record<string, string>;
   /** How statements of an existing migration are edited (default: as SQL text). */
   editor?: StatementEditor;
 }
