@@ -483,6 +483,18 @@ describe('migsafe fix, what it writes', () => {
     expect(Object.keys(snapshot(dir)).sort()).toEqual([...Object.keys(files), 'db/000003_validate_users_name_not_null_check.down.sql', 'db/000003_validate_users_name_not_null_check.up.sql', 'db/000004_set_users_name_not_null.down.sql', 'db/000004_set_users_name_not_null.up.sql'].sort());
   }, 120_000);
 
+  it('alembic: a later revision that is not deployed either is moved to follow the new ones', async () => {
+    const alembic = LAYOUTS.find((l) => l.name === 'alembic')!;
+    const dir = project(alembic, [...LEADING_UP, ...SCENARIOS[2]!.up], [...LEADING_DOWN, ...SCENARIOS[2]!.down]);
+    writeFileSync(path.join(dir, 'db/0003_change.py'), alembic.files(3, ["ALTER TABLE users ADD COLUMN bio text"], ['ALTER TABLE users DROP COLUMN bio'])['db/0003_change.py']!);
+    const outcome = await fixed(dir);
+    expect(outcome.proof.ok, outcome.proof.lines.join('\n')).toBe(true);
+    const validate = outcome.files.find((f) => /_validate_orders_user_fk\.py$/.test(f.path))!;
+    const id = /^revision = "(\w+)"/m.exec(validate.after)![1];
+    expect(validate.after).toMatch(/^down_revision = "r2"$/m);
+    expect(readFileSync(path.join(dir, 'db/0003_change.py'), 'utf8')).toMatch(new RegExp(`^down_revision = "${id}"$`, 'm'));
+  }, 60_000);
+
   it('lint --fix rewrites in place what stays in its migration, and points to migsafe fix for the rest', () => {
     const goose = LAYOUTS.find((l) => l.name === 'goose')!;
     const dir = project(goose, SCENARIOS[0]!.up, SCENARIOS[0]!.down);

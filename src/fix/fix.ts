@@ -134,7 +134,8 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
           break;
         }
         const read = (file: string) => overlay.get(file) ?? (existsSync(file) ? readFileSync(file, 'utf8') : null);
-        const plan = planFix({ migration, statement, rewrite: diagnostic.rewrite as Rewrite, writer, tail, next, parse: parseStatement, history, read });
+        const mayChange = (file: string) => created.has(file) || named.has(file) || !deployed(file);
+        const plan = planFix({ migration, statement, rewrite: diagnostic.rewrite as Rewrite, writer, tail, next, parse: parseStatement, history, files: { read, mayChange } });
         if ('error' in plan) {
           reasons.set(keyOf(diagnostic), plan.error);
           continue;
@@ -147,7 +148,7 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
         for (const [file, text] of Object.entries(plan.files)) {
           overlay.set(file, text);
           // Besides migrations, a runner's side file (Diesel's metadata.toml).
-          if (isMigrationFile(file)) created.add(file);
+          if (isMigrationFile(file) && !existsSync(file)) created.add(file);
         }
         if (plan.lastFile) tails.set(migration.files[0]!.path, plan.lastFile);
         if (writer.finish) finishing.set(migration.directory, writer);

@@ -9,7 +9,7 @@ import { isMigrationFile } from '../discover/discover.js';
 import { refusesTransactionBlock } from '../engine/postgres-facts.js';
 import { outsideTransactionHint } from '../engine/runner-hints.js';
 import { concurrentlyIfIndex, detachLeftover, normalized, undoes, undoOf } from './undo.js';
-import type { MigrationWriter, NewMigration, StatementEditor, TextEdit } from './writer.js';
+import type { MigrationWriter, NewMigration, StatementEditor, TextEdit, WriterFiles } from './writer.js';
 
 export interface PlanInput {
   migration: Migration;
@@ -23,8 +23,8 @@ export interface PlanInput {
   /** The statements of the directory's migrations up to this one (what tables were created as). */
   history: AstNode[];
   parse: (sql: string) => AstNode;
-  /** A file as fix has it so far (its edits applied), or null when there is none. */
-  read: (file: string) => string | null;
+  /** The files as fix has them so far, and which of them it may change. */
+  files: WriterFiles;
 }
 
 export interface Plan {
@@ -195,7 +195,7 @@ export function planFix(input: PlanInput): Plan | { error: string } {
       notes: noteLines,
     });
   }
-  const files = writer.create(input.tail, input.next, specs, input.read);
+  const files = writer.create(input.tail, input.next, specs, input.files);
   if ('error' in files) return { error: files.error as string };
   // The last new migration file (not a side file such as sqitch.plan), which later fixes follow.
   const paths = Object.keys(files).filter(isMigrationFile);

@@ -19,6 +19,13 @@ export interface NewMigration {
   notes: string[];
 }
 
+/** The files a writer may read (as fix has them so far) and change besides its new ones. */
+export interface WriterFiles {
+  read(file: string): string | null;
+  /** Not committed (or named on the command line): fix may change it. */
+  mayChange(file: string): boolean;
+}
+
 /** A change to a file: the text from `start` to `end` (offsets into its text) becomes `text`. */
 export interface TextEdit {
   file: string;
@@ -39,7 +46,7 @@ export interface MigrationWriter {
    * (null: after the last), in order, and any side file they change (sqitch.plan, read through
    * `read`, as fix has it so far); or why they cannot be numbered there.
    */
-  create(after: Migration, next: Migration | null, migrations: NewMigration[], read: (file: string) => string | null): Record<string, string> | { error: string };
+  create(after: Migration, next: Migration | null, migrations: NewMigration[], files: WriterFiles): Record<string, string> | { error: string };
   /** The edits that make a migration run outside a transaction ([] when it already does; null when the layout cannot). */
   optOut(migration: Migration): TextEdit[] | null;  /**
    * The runner reverts this directory's migrations in a transaction whatever they say (TypeORM in

@@ -42,15 +42,24 @@ export const alembicLayout: SqlLayout = {
     // test/runners/alembic.test.ts).
     outsideTransaction: 'marker',
     editor: alembicEditor,
-    create(after, next, migrations) {
+    create(after, next, migrations, { read, mayChange }) {
       if (!after.revision) return { error: 'migsafe fix found no revision id in this file' };
-      if (next?.revision?.parents.includes(after.revision.id)) return { error: `revision ${next.revision.id} follows ${after.revision.id}: fix the head revision, or rebase the ones after it` };
+      // The revision after it (not deployed either) is moved to follow the new ones.
+      const child = next?.revision?.parents.includes(after.revision.id) ? next : null;
+      const childFile = child?.files[0]?.path;
+      if (child && childFile && !mayChange(childFile)) return { error: `revision ${child.revision!.id} follows ${after.revision.id} and is committed: fix the head revision` };
       const files: Record<string, string> = {};
       let parent = after.revision.id;
       for (const m of migrations) {
         const id = createHash('sha1').update(`${parent}\u0000${m.name}`).digest('hex').slice(0, 12);
         files[path.join(after.directory, `${id}_${m.name}.py`)] = alembicRevision(id, parent, m);
         parent = id;
+      }
+      if (child && childFile) {
+        const text = read(childFile) ?? '';
+        const rewired = text.replace(new RegExp(`^(\\s*down_revision\\s*(?::[^=]*)?=\\s*)(['"])${after.revision.id}\\2`, 'm'), `$1$2${parent}$2`);
+        if (rewired === text) return { error: `migsafe fix could not move revision ${child.revision!.id} after the new ones (its down_revision is not a plain string)` };
+        files[childFile] = rewired;
       }
       return files;
     },

@@ -53,7 +53,7 @@ export const sqitchLayout: SqlLayout = {
   writer: {
     // psql runs a script statement by statement: BEGIN/COMMIT in the script make its transaction.
     outsideTransaction: 'marker',
-    create(after, _next, migrations, read) {
+    create(after, _next, migrations, { read }) {
       const planFile = path.join(after.directory, 'sqitch.plan');
       const plan = read(planFile);
       if (plan === null) return { error: 'migsafe fix found no sqitch.plan to add the new changes to' };
