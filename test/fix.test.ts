@@ -495,6 +495,25 @@ describe('migsafe fix, what it writes', () => {
     expect(readFileSync(path.join(dir, 'db/0003_change.py'), 'utf8')).toMatch(new RegExp(`^down_revision = "${id}"$`, 'm'));
   }, 60_000);
 
+  it('knex in TypeScript: the new migration is written as the project writes them (ES exports, types, four spaces)', async () => {
+    const ts = (n: number, up: string[], down: string[]) => {
+      const half = (name: string, statements: string[]) => `export async function ${name}(knex: Knex): Promise<void> {\n${statements.map((s) => `    await knex.raw(${JSON.stringify(s)});\n`).join('')}}\n`;
+      return { [`db/2024010100000${n}_change.ts`]: `import type { Knex } from 'knex';\n\n${half('up', up)}\n${half('down', down)}` };
+    };
+    const dir = project({ name: 'knex (TypeScript)', files: ts }, [...LEADING_UP, ...SCENARIOS[0]!.up], [...LEADING_DOWN, ...SCENARIOS[0]!.down]);
+    const outcome = await fixed(dir);
+    expect(outcome.proof.ok, outcome.proof.lines.join('\n')).toBe(true);
+    const created = outcome.files.find((f) => f.before === null)!;
+    expect(path.basename(created.path)).toBe('20240101000003_create_index_users_email_idx.ts');
+    expect(created.after).toBe(
+      "import type { Knex } from 'knex';\n\nexport const config = { transaction: false };\n\nexport async function up(knex: Knex): Promise<void> {\n    await knex.raw(`DROP INDEX CONCURRENTLY IF EXISTS users_email_idx`);\n    await knex.raw(`CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email)`);\n}\n\nexport async function down(knex: Knex): Promise<void> {\n    await knex.raw(`DROP INDEX CONCURRENTLY IF EXISTS users_email_idx`);\n}\n",
+    );
+    // TypeScript reads it without a syntax error.
+    const typescript = (await import('typescript')).default;
+    const transpiled = typescript.transpileModule(created.after, { reportDiagnostics: true, compilerOptions: { module: typescript.ModuleKind.ESNext } });
+    expect(transpiled.diagnostics ?? []).toEqual([]);
+  }, 60_000);
+
   it('lint --fix rewrites in place what stays in its migration, and points to migsafe fix for the rest', () => {
     const goose = LAYOUTS.find((l) => l.name === 'goose')!;
     const dir = project(goose, SCENARIOS[0]!.up, SCENARIOS[0]!.down);
