@@ -535,6 +535,8 @@ describe('migsafe fix, what it writes', () => {
     const dir = project(LAYOUTS[0]!, ['ALTER TABLE users ADD COLUMN bio text', ...SCENARIOS[0]!.up], ['DROP INDEX users_email_idx', 'ALTER TABLE users DROP COLUMN bio']);
     const only = await fix({ paths: ['db'], cwd: dir, only: ['require-lock-timeout'], database });
     expect(only.fixed.map((f) => f.ruleId)).toEqual(['require-lock-timeout', 'require-lock-timeout']);
+    const nothing = runCli(['fix', 'empty'], { cwd: tempProject({ 'empty/README.md': 'no migrations here\n' }) });
+    expect([nothing.status, nothing.stderr.trim()]).toEqual([2, 'migsafe: no migrations found in empty']);
     const unknown = runCli(['fix', '--rule', 'drop-table', 'db'], { cwd: dir });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/"drop-table" is not a rule migsafe fix can fix/);

@@ -150,6 +150,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       const known = new Set((await loadRules()).filter((r) => r.fixable).map((r) => r.id));
       for (const id of options.rule) if (!known.has(id)) throw new UsageError(`--rule: "${id}" is not a rule migsafe fix can fix (${[...known].sort().join(', ')})`);
       const outcome = await fix({ paths, configPath: options.config, pgVersion: options.pgVersion, dryRun: options.dryRun, only: options.rule.length ? options.rule : undefined, databaseUrl: options.databaseUrl, unproven: options.unproven });
+      if (outcome.filesRead === 0) throw new UsageError(`no migrations found in ${paths.length ? paths.join(' ') : '. (the current directory)'}`);
       exitCode = printFix(outcome, { dryRun: !!options.dryRun, cwd: process.cwd(), stdout: io.stdout, stderr: io.stderr });
     });
 

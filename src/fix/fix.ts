@@ -53,6 +53,8 @@ export interface FixOutcome {
   unfixed: (FixedFinding & { reason: string })[];
   /** Fixable findings in committed migrations, left alone. */
   committed: number;
+  /** The migration files read (none: the paths hold no migrations). */
+  filesRead: number;
   /** What was proved, line by line, and whether everything held. */
   proof: { ok: boolean; lines: string[] };
   written: boolean;
@@ -170,7 +172,8 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
   const unfixed = (result?.diagnostics ?? [])
     .filter((d) => result!.rules.find((r) => r.id === d.ruleId)?.fixable && d.rewrite && !committed.has(keyOf(d)) && (!request.only || request.only.includes(d.ruleId) || created.has(d.source?.path ?? '')))
     .map((d) => ({ ruleId: d.ruleId, file: d.file, line: d.line, message: d.message, reason: reasons.get(keyOf(d)) ?? 'migsafe fix found no safe way to write it' }));
-  if (!files.length) return { files, fixed: [], unfixed, committed: committed.size, proof: { ok: true, lines: [] }, written: false };
+  const filesRead = initial?.summary.files ?? 0;
+  if (!files.length) return { files, fixed: [], unfixed, committed: committed.size, filesRead, proof: { ok: true, lines: [] }, written: false };
   // What fix wrote but could not make clean is said below ("not fixed"), not counted against it.
   const declined = (d: Diagnostic) => overlay.has(d.source?.path ?? '') && reasons.has(keyOf(d));
   // Proposal files alone change no migration: there is nothing to run.
@@ -184,7 +187,7 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
     }
     written = true;
   }
-  return { files, fixed, unfixed, committed: committed.size, proof, written };
+  return { files, fixed, unfixed, committed: committed.size, filesRead, proof, written };
 }
 
 /** A finding, the same across rounds while its statement is untouched. */
