@@ -98,7 +98,9 @@ export function leaving(rewrite: Rewrite | undefined, rest: AstNode | null): Rew
 /** The ALTER TABLE without the given subcommands (null when none is left). */
 export function withoutCommands(statement: AstNode, cmds: AstNode[]): AstNode | null {
   const rest = (statement.cmds ?? []).filter((item: AstNode) => !cmds.includes(item.AlterTableCmd));
-  return rest.length ? { AlterTableStmt: { ...copy(statement), cmds: rest.map(copy) } } : null;
+  // Only printed: a new statement object over the same nodes, none of them changed (no deep copy,
+  // which cost a fifth of a second over the corpus).
+  return rest.length ? { AlterTableStmt: { ...statement, cmds: rest } } : null;
 }
 
 /** What `{{rewrite}}` reads when no rewrite could be printed. */
