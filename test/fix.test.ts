@@ -514,6 +514,42 @@ describe('migsafe fix, what it writes', () => {
     expect(transpiled.diagnostics ?? []).toEqual([]);
   }, 60_000);
 
+  it('SQL beside other statements in one string is edited inside the string, which runs as before', async () => {
+    const dbMigrate = LAYOUTS.find((l) => l.name === 'db-migrate')!;
+    const dir = project(dbMigrate, [], []);
+    const file = 'db/20240101000002-change.js';
+    writeFileSync(path.join(dir, file), "exports.up = function (db, cb) {\n  db.runSql(`SET lock_timeout = '5s';\n    ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;\n    ALTER TABLE users ADD COLUMN bio text;`, cb);\n};\n\nexports.down = function (db, cb) {\n  db.runSql(`SET lock_timeout = '5s';\n    ALTER TABLE users DROP COLUMN bio;\n    ALTER TABLE orders DROP CONSTRAINT orders_user_fk;`, cb);\n};\n");
+    const outcome = await fixed(dir);
+    expect(outcome.proof.ok, outcome.proof.lines.join('\n')).toBe(true);
+    expect(readFileSync(path.join(dir, file), 'utf8')).toContain("db.runSql(`SET lock_timeout = '5s';\n    ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;\n    ALTER TABLE users ADD COLUMN bio text;`, cb);");
+    expect(outcome.files.map((f) => path.basename(f.path))).toContain('20240101000003-validate-orders-user-fk.js');
+  }, 60_000);
+
+  it('a lock_timeout for a knex builder call inside a callback goes before the statement that holds it', async () => {
+    const knexLayout = LAYOUTS.find((l) => l.name === 'knex')!;
+    const dir = project(knexLayout, [], []);
+    const file = 'db/20240101000002_change.js';
+    writeFileSync(path.join(dir, file), "exports.up = async (knex) => {\n  await knex.schema.alterTable('users', (table) => {\n    table.string('bio');\n  });\n};\n\nexports.down = async (knex) => {\n  await knex.schema.alterTable('users', (table) => {\n    table.dropColumn('bio');\n  });\n};\n");
+    const outcome = await fixed(dir);
+    expect(outcome.proof.ok, outcome.proof.lines.join('\n')).toBe(true);
+    expect(readFileSync(path.join(dir, file), 'utf8')).toBe(
+      "exports.up = async (knex) => {\n  await knex.raw(`SET lock_timeout = '5s'`);\n  await knex.schema.alterTable('users', (table) => {\n    table.string('bio');\n  });\n};\n\nexports.down = async (knex) => {\n  await knex.raw(`SET lock_timeout = '5s'`);\n  await knex.schema.alterTable('users', (table) => {\n    table.dropColumn('bio');\n  });\n};\n",
+    );
+  }, 60_000);
+
+  it('templated SQL keeps its templates, and without a run on PostgreSQL is written only with --unproven', async () => {
+    const golang = LAYOUTS[0]!;
+    const dir = project(golang, [], []);
+    writeFileSync(path.join(dir, 'db/000002_change.up.sql'), 'ALTER TABLE {{ .Schema }}.users ADD COLUMN bio text;\n');
+    writeFileSync(path.join(dir, 'db/000002_change.down.sql'), "SET lock_timeout = '5s';\nALTER TABLE {{ .Schema }}.users DROP COLUMN bio;\n");
+    const refused = await fixed(dir);
+    expect(refused.written).toBe(false);
+    expect(refused.proof.lines.join('\n')).toMatch(/--unproven/);
+    const written = await fix({ paths: ['db'], cwd: dir, database, unproven: true });
+    expect(written.written).toBe(true);
+    expect(readFileSync(path.join(dir, 'db/000002_change.up.sql'), 'utf8')).toBe("SET lock_timeout = '5s';\nALTER TABLE {{ .Schema }}.users ADD COLUMN bio text;\n");
+  }, 60_000);
+
   it('lint --fix rewrites in place what stays in its migration, and points to migsafe fix for the rest', () => {
     const goose = LAYOUTS.find((l) => l.name === 'goose')!;
     const dir = project(goose, SCENARIOS[0]!.up, SCENARIOS[0]!.down);

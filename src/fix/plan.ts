@@ -5,7 +5,7 @@
 // replaced by what undoes its replacement.
 import type { AstNode, MigrationHalf, Migration, Rewrite, Statement } from '../engine/types.js';
 import { copy, sqlOf } from '../engine/rewrite.js';
-import { isMigrationFile } from '../discover/discover.js';
+import { isMigrationFile, sourceKindOf } from '../discover/discover.js';
 import { refusesTransactionBlock } from '../engine/postgres-facts.js';
 import { outsideTransactionHint } from '../engine/runner-hints.js';
 import { concurrentlyIfIndex, detachLeftover, normalized, undoes, undoOf } from './undo.js';
@@ -78,7 +78,10 @@ export function planFix(input: PlanInput): Plan | { error: string } {
   const ast = statement.ast!;
   let planned: PlannedMigration[];
   try {
-    planned = rewrite.migrations.map((m) => ({ statements: m.statements.map(input.parse), outsideTransaction: !!m.outsideTransaction }));
+    // The statement as written (after a SET lock_timeout) is its own AST: its text may hold template
+    // placeholders the reader filled in.
+    const written = asWritten(statement);
+    planned = rewrite.migrations.map((m) => ({ statements: m.statements.map((sql) => (sql === written && statement.ast ? statement.ast : input.parse(filled(sql, statement)))), outsideTransaction: !!m.outsideTransaction }));
   } catch (error) {
     return { error: `migsafe could not read back its own rewrite (${(error as Error).message})` };
   }
@@ -110,7 +113,7 @@ export function planFix(input: PlanInput): Plan | { error: string } {
     if (rewrite.migrations.length !== 1 || first?.outsideTransaction || first?.apart || rewrite.residual) {
       return { error: `migsafe fix rewrites a down migration only where the statement stays in it${half.runner?.outsideTransaction ? ` (to run it outside a transaction: ${half.runner.outsideTransaction})` : ''}` };
     }
-    edit(editor.replace(statement, planned[0]!.statements.map((s) => (exactly(s, ast) ? statement.text.trim().replace(/;$/, '') : s)), [], half));
+    edit(editor.replace(statement, planned[0]!.statements.map((s) => (exactly(s, ast) ? asWritten(statement) : s)), [], half));
     return refusal ? { error: refusal } : { edits, files: {}, lastFile: null };
   }
   const parts = ast.AlterTableStmt?.cmds?.length ?? ast.DropStmt?.objects?.length ?? 1;
@@ -144,7 +147,7 @@ export function planFix(input: PlanInput): Plan | { error: string } {
     }
   }
   // The statement itself, where the rewrite keeps it as it is (after a SET lock_timeout), keeps its text.
-  const inPlaceStatements = [...(residual ? [residual] : []), ...(inPlace ? leftoverSafe(inPlace, writer, notes) : [])].map((s) => (exactly(s, ast) ? statement.text.trim().replace(/;$/, '') : s));
+  const inPlaceStatements = [...(residual ? [residual] : []), ...(inPlace ? leftoverSafe(inPlace, writer, notes) : [])].map((s) => (exactly(s, ast) ? asWritten(statement) : s));
   edit(wrapped ? editor.replaceOutsideTransaction!(statement, inPlaceStatements, notes, migration.up) : editor.replace(statement, inPlaceStatements, notes, migration.up));
   // What stays of the statement's effect in this migration decides what its down keeps.
   const down = migration.down;
@@ -293,6 +296,29 @@ function nameOf(statement: AstNode, fallback: string): string {
   return slug.slice(0, 60) || 'migsafe_fix';
 }
 
+/**
+ * The statement as its file has it: in a SQL file its own text, template placeholders and all; in
+ * code, the SQL the code builds (which the editor writes into the code's own strings).
+ */
+function asWritten(statement: Statement): string {
+  const raw = statement.file.text.slice(statement.span.start, statement.span.end);
+  return (sourceKindOf(statement.file.path) === 'sql' ? raw : statement.text).trim().replace(/;$/, '');
+}
+
+/** SQL with the statement's template placeholders filled as the reader fills them, to parse it. */
+function filled(sql: string, statement: Statement): string {
+  let out = sql;
+  for (const [identifier, original] of statement.placeholders ?? []) out = out.split(original).join(identifier);
+  return out;
+}
+
+/** SQL printed from a filled statement with its placeholders put back. */
+export function restored(sql: string, statement: Statement): string {
+  let out = sql;
+  for (const [identifier, original] of statement.placeholders ?? []) out = out.split(identifier).join(original);
+  return out;
+}
+
 function exactly(a: AstNode, b: AstNode): boolean {
   const strip = (node: AstNode) => JSON.stringify(node, (key, value) => (key === 'location' || key === 'stmt_len' || key === 'stmt_location' ? undefined : value));
   return strip(a) === strip(b);
@@ -313,7 +339,7 @@ function replaceStatement(statement: Statement, statements: (AstNode | string)[]
     if (text[end] === '\n' && indent === text.slice(lineStart, statement.span.start)) return { file: statement.file.path, start: lineStart, end: end + 1, text: '' };
     return { file: statement.file.path, start: statement.span.start, end: spanEnd, text: '' };
   }
-  const lines = [...notes.map((n) => `-- ${n}`), ...statements.map((s) => `${typeof s === 'string' ? s : sqlOf(s)};`)];
+  const lines = [...notes.map((n) => `-- ${n}`), ...statements.map((s) => `${typeof s === 'string' ? s : restored(sqlOf(s), statement)};`)];
   return { file: statement.file.path, start: statement.span.start, end: spanEnd, text: lines.join(`\n${indent}`) };
 }
 

@@ -37,6 +37,21 @@ export function scriptStyle(file: SourceFile, typeImport: RegExp): ScriptStyle {
   };
 }
 
+/**
+ * The statement's text inside the string literal that holds it, replaced by SQL escaped for that
+ * literal's quotes (a template literal keeps line breaks; a quoted string gets \\n).
+ */
+function insideLiteral(text: string, file: string, literalStart: number, statement: Statement, statements: (AstNode | string)[], notes: string[]): TextEdit {
+  const quote = text[literalStart]!;
+  const own = text.slice(statement.span.start, statement.span.end).trimEnd().endsWith(';');
+  // Lines after the first start as the statement did in the string.
+  const lineStart = text.lastIndexOf('\n', statement.span.start - 1) + 1;
+  const indent = /^[ \t]*$/.test(text.slice(lineStart, statement.span.start)) && lineStart > literalStart ? text.slice(lineStart, statement.span.start) : '';
+  const sql = [...notes.map((n) => `-- ${n}`), ...statements.map((s, i) => `${typeof s === 'string' ? s : sqlOf(s)}${i < statements.length - 1 || own ? ';' : ''}`)].join(`\n${indent}`);
+  const escaped = quote === '`' ? sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') : sql.replace(/\\/g, '\\\\').replace(new RegExp(quote, 'g'), `\\${quote}`).replace(/\n/g, '\\n');
+  return { file, start: statement.span.start, end: statement.span.end, text: escaped };
+}
+
 /** A template literal of the SQL (backquotes and `${` escaped). */
 export function sqlLiteral(sql: string): string {
   return `\`${sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}\``;
@@ -133,10 +148,28 @@ export function scriptEditor(call: (param: string, sqlText: string) => string, o
       const file = statement.file;
       const tree = treeOf(file.path, file.text);
       const target = enclosing(tree, statement.span.start, statement.span.end, (n): n is ts.Statement => tsv.isExpressionStatement(n) || tsv.isReturnStatement(n) || tsv.isVariableStatement(n));
-      if (!target || !tsv.isExpressionStatement(target)) return { error: 'the statement is not a call on a line of its own (a value returned or kept): migsafe fix edits such calls only' };
-      const start = target.getStart(tree);
-      const end = target.getEnd();
+      const start = target?.getStart(tree) ?? statement.span.start;
+      const end = target?.getEnd() ?? statement.span.end;
       const others = half.statements.filter((s) => s !== statement && s.file.path === file.path && s.span.start >= start && s.span.end <= end);
+      // SQL in a string beside other statements, or in a call whose value is used: edited inside the
+      // string, which runs as it did (one query, in the same place).
+      const literal = enclosing(tree, statement.span.start, statement.span.end, (n): n is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral => tsv.isStringLiteral(n) || tsv.isNoSubstitutionTemplateLiteral(n));
+      const fn = target && enclosing(tree, start, end, isFunction);
+      if (literal && (others.length || !target || !tsv.isExpressionStatement(target) || (statements.length && (!fn || !isAsync(fn))))) return insideLiteral(file.text, file.path, literal.getStart(tree), statement, statements, notes);
+      // SETs before a statement that stays as it is (a lock_timeout before a builder call inside a
+      // callback): added before the up or down function's own statement that holds it.
+      const sets = statements.slice(0, -1);
+      if (statements.length > 1 && statements[statements.length - 1] === statement.text.trim().replace(/;$/, '') && sets.every((s) => typeof s !== 'string' && s.VariableSetStmt)) {
+        const outer = halfFunction(tree, half.section);
+        const holder = outer?.body && tsv.isBlock(outer.body) ? outer.body.statements.find((s) => s.getStart(tree) <= statement.span.start && s.getEnd() >= statement.span.end) : undefined;
+        if (outer && holder && isAsync(outer)) {
+          const indent = indentAt(file.text, holder.getStart(tree));
+          const written = lines(outer, sets, notes, indent);
+          if ('error' in written) return { error: written.error };
+          return { file: file.path, start: holder.getStart(tree), end: holder.getStart(tree), text: `${written.text}\n${indent}` };
+        }
+      }
+      if (!target || !tsv.isExpressionStatement(target)) return { error: 'the statement is not a call on a line of its own (a value returned or kept): migsafe fix edits such calls only' };
       if (others.length) return { error: 'the call stands for more than this statement (a table builder with several changes): split it, then run fix again' };
       if (!statements.length) {
         const lineStart = file.text.lastIndexOf('\n', start - 1) + 1;
@@ -145,7 +178,6 @@ export function scriptEditor(call: (param: string, sqlText: string) => string, o
         return alone ? { file: file.path, start: lineStart, end: lineEnd < 0 ? file.text.length : lineEnd + 1, text: '' } : { file: file.path, start, end, text: '' };
       }
       if (options.needs && !options.needs.text.test(file.text)) return { error: options.needs.why };
-      const fn = enclosing(tree, start, end, isFunction);
       if (!fn || !isAsync(fn)) return { error: 'the statement is not in an async function, where migsafe fix could await the SQL it writes' };
       const written = lines(fn, statements, notes, indentAt(file.text, start));
       if ('error' in written) return { error: written.error };
