@@ -1,6 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
-import { alterTable, copy, dropConstraint, notNullCheck, rewriteOf, setNotNull, validateConstraint } from '../src/engine/rewrite.js';
-import { addedColumnConstraints, existingTableCommands } from '../src/engine/rule-helpers.js';
+import { alterTable, batchedBackfill, copy, dropConstraint, notNullCheck, rewriteOf, setNotNull, validateConstraint } from '../src/engine/rewrite.js';
+import { addedColumnConstraints, backfillOptions, existingTableCommands, primaryKeyColumn } from '../src/engine/rule-helpers.js';
 import { typeRef } from '../src/engine/ast.js';
 import { SERIAL_TYPES } from '../src/engine/postgres-facts.js';
 
@@ -8,6 +8,7 @@ import { SERIAL_TYPES } from '../src/engine/postgres-facts.js';
 export default defineRule({
   id: 'not-null-without-default',
   severity: 'error',
+  fixable: true,
   docs: {
     summary: 'ADD COLUMN ... NOT NULL without a DEFAULT fails on a table that has rows.',
     why: `Existing rows get NULL in a new column unless it has a default, so PostgreSQL rejects
@@ -50,14 +51,24 @@ ALTER TABLE users ADD COLUMN status text NOT NULL DEFAULT 'active';
           const column: string = cmd.def.ColumnDef.colname;
           const check = `${node.relation.relname}_${column}_not_null_check`;
           const nullable = { ...copy(cmd.def.ColumnDef), constraints: (cmd.def.ColumnDef.constraints ?? []).filter((c: Record<string, any>) => c.Constraint?.contype !== 'CONSTR_NOTNULL').map(copy) };
-          const rewrite = ctx.pgVersion >= 12
+          // Rows already there need a value only the user knows: the plan is a proposal, with a
+          // placeholder that fails loudly if it runs unedited.
+          const key = primaryKeyColumn(ctx, table);
+          const value = { ColumnRef: { fields: [{ String: { sval: 'EXISTING_ROWS_VALUE' } }] } };
+          const plan = ctx.pgVersion >= 12
             ? rewriteOf(
-                { statements: [alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: nullable } }])] },
-                { statements: [notNullCheck(node.relation, column, check)] },
+                { statements: [alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: nullable } }, ...notNullCheck(node.relation, column, check).AlterTableStmt.cmds.map((c: Record<string, any>) => c.AlterTableCmd)])] },
+                key ? { statements: [batchedBackfill(node.relation, column, key, value, backfillOptions(context.options))], outsideTransaction: true } : { statements: [] },
                 { statements: [validateConstraint(node.relation, check)] },
                 { statements: [setNotNull(node.relation, column), dropConstraint(node.relation, check)] },
               )
             : undefined;
+          const notes = ['add it nullable, with its NOT NULL proof for new rows (deploy the application that writes it)', `fill the rows that have none: replace "EXISTING_ROWS_VALUE" with their value${key ? '' : ` (${table} has no one-column primary key to batch by: write the UPDATEs by hand)`}`, 'after the backfill', 'then'];
+          const rewrite = plan && {
+            ...plan,
+            proposal: `add "${column}" NOT NULL to ${table}, whose rows need a value for it`,
+            migrations: plan.migrations.map((m, i) => ({ ...m, note: notes[i] })),
+          };
           context.report({ messageId: rewrite ? 'notNull' : 'notNullBefore12', node: cmd.def.ColumnDef, data: { table, column, type: type?.name ?? 'type' }, rewrite });
         }
       },

@@ -352,6 +352,27 @@ describe('renames and type changes: expand/contract plans, written as proposals 
     expect(columns.map((c) => c.column_name)).toEqual(['id', 'email', 'full_name']);
   }, 60_000);
 
+  it('a NOT NULL column without a default: existing rows get the value the user puts in, and an unedited plan stops at once', async () => {
+    const golang = LAYOUTS[0]!;
+    const dir = project(golang, [...LEADING_UP, 'ALTER TABLE users ADD COLUMN plan text NOT NULL'], [...LEADING_DOWN, 'ALTER TABLE users DROP COLUMN plan']);
+    const outcome = await fixed(dir);
+    const proposal = readFileSync(outcome.files.find((f) => f.path.endsWith('.md'))!.path, 'utf8');
+    const steps = stepsOf(proposal);
+    expect(steps.map((s) => s.note.split(':')[0])).toEqual(['add it nullable, with its NOT NULL proof for new rows (deploy the application that writes it)', 'fill the rows that have none', 'after the backfill', 'then']);
+    await database.reset();
+    for (const sql of INIT_UP) await database.exec(sql);
+    await database.exec(steps[0]!.sql);
+    await expect(database.exec(steps[1]!.sql)).rejects.toThrow(/EXISTING_ROWS_VALUE/);
+    await database.exec("INSERT INTO users (id, email, plan) VALUES (9001, 'new@example.com', 'pro')");
+    await database.exec(steps[1]!.sql.replace('"EXISTING_ROWS_VALUE"', "'free'"));
+    await database.exec(steps[2]!.sql);
+    await database.exec(steps[3]!.sql);
+    const plans = await database.query<{ plan: string; n: string }>('SELECT plan, count(*) AS n FROM users GROUP BY plan ORDER BY plan');
+    expect(plans.map((p) => [p.plan, Number(p.n)])).toEqual([['free', 2500], ['pro', 1]]);
+    const [column] = await database.query<{ is_nullable: string }>("SELECT is_nullable FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'plan'");
+    expect(column!.is_nullable).toBe('NO');
+  }, 60_000);
+
   it('a type change: the new column follows the old one, the swap keeps the name, and every value comes through', async () => {
     const golang = LAYOUTS[0]!;
     const dir = project(golang, [...LEADING_UP, 'ALTER TABLE orders ALTER COLUMN total TYPE bigint'], [...LEADING_DOWN, 'ALTER TABLE orders ALTER COLUMN total TYPE int']);

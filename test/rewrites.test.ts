@@ -153,7 +153,7 @@ const withRewrite = () => result.diagnostics.filter((d) => d.rewrite && !d.rewri
 describe('every rewrite over fixtures/ runs on PostgreSQL and is clean of its rule', () => {
   it('fixtures carry rewrites for every rule that builds one', () => {
     const rules = new Set(withRewrite().map((d) => d.ruleId));
-    for (const rule of ['require-concurrent-index', 'constraint-without-not-valid', 'constraint-builds-index', 'set-not-null-scan', 'add-column-rewrite', 'not-null-without-default', 'incomplete-down', 'require-lock-timeout', 'rename-table']) {
+    for (const rule of ['require-concurrent-index', 'constraint-without-not-valid', 'constraint-builds-index', 'set-not-null-scan', 'add-column-rewrite', 'incomplete-down', 'require-lock-timeout', 'rename-table']) {
       expect(rules).toContain(rule);
     }
   });
