@@ -25,9 +25,12 @@ const INIT_UP = [
   'CREATE TABLE events (id bigint, kind text) PARTITION BY LIST (kind)',
   "CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a')",
   'CREATE MATERIALIZED VIEW user_emails AS SELECT id, email FROM users',
+  // A table without a primary key yet, with rows.
+  'CREATE TABLE labels (id bigint, name text)',
+  "INSERT INTO labels SELECT g, 'label ' || g FROM generate_series(1, 100) g",
   'CREATE UNIQUE INDEX user_emails_id ON user_emails (id)',
 ];
-const INIT_DOWN = ['DROP MATERIALIZED VIEW user_emails', 'DROP TABLE events', 'DROP TABLE orders', 'DROP TABLE users'];
+const INIT_DOWN = ['DROP TABLE labels', 'DROP MATERIALIZED VIEW user_emails', 'DROP TABLE events', 'DROP TABLE orders', 'DROP TABLE users'];
 
 /** Every migration under test starts with these, so that what fix moves out leaves something behind. */
 const LEADING_UP = ["SET lock_timeout = '5s'", 'ALTER TABLE users ADD COLUMN note text'];
@@ -47,6 +50,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'CHECK', rule: 'constraint-without-not-valid', up: ['ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0)'], down: ['ALTER TABLE orders DROP CONSTRAINT orders_total_check'] },
   { name: 'SET NOT NULL', rule: 'set-not-null-scan', up: ['ALTER TABLE users ALTER COLUMN name SET NOT NULL'], down: ['ALTER TABLE users ALTER COLUMN name DROP NOT NULL'] },
   { name: 'UNIQUE', rule: 'constraint-builds-index', up: ['ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)'], down: ['ALTER TABLE users DROP CONSTRAINT users_email_key'] },
+  { name: 'PRIMARY KEY', rule: 'constraint-builds-index', up: ['ALTER TABLE labels ADD CONSTRAINT labels_pkey PRIMARY KEY (id)'], down: ['ALTER TABLE labels DROP CONSTRAINT labels_pkey'] },
   {
     name: 'VALIDATE in the same transaction',
     rule: 'validate-in-same-transaction',
