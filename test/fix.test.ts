@@ -324,6 +324,16 @@ describe('renames and type changes: expand/contract plans, written as proposals 
   /** The SQL of each step of a proposal file, in order. */
   const stepsOf = (text: string) => [...text.matchAll(/^## Step \d+: (.*)\n[\s\S]*?(?:```sql\n([\s\S]*?)```|(?=^## |$(?![\s\S])))/gm)].map((m) => ({ note: m[1]!, sql: m[2] ?? '' }));
 
+  /** The steps of the plan fix proposes for a statement of an uncommitted migration, with the database set up as deployed. */
+  async function proposedSteps(up: string, down: string): Promise<{ note: string; sql: string }[]> {
+    const dir = project(LAYOUTS[0]!, [...LEADING_UP, up], [...LEADING_DOWN, down]);
+    const outcome = await fixed(dir);
+    const steps = stepsOf(readFileSync(outcome.files.find((f) => f.path.endsWith('.md'))!.path, 'utf8'));
+    await database.reset();
+    for (const sql of INIT_UP) await database.exec(sql);
+    return steps;
+  }
+
   it('a rename: the old and the new column stay equal through old and new writes, and the plan ends with the new name only', async () => {
     const golang = LAYOUTS[0]!;
     const dir = project(golang, [...LEADING_UP, 'ALTER TABLE users RENAME COLUMN name TO full_name'], [...LEADING_DOWN, 'ALTER TABLE users RENAME COLUMN full_name TO name']);
@@ -357,14 +367,8 @@ describe('renames and type changes: expand/contract plans, written as proposals 
   }, 60_000);
 
   it('a NOT NULL column without a default: existing rows get the value the user puts in, and an unedited plan stops at once', async () => {
-    const golang = LAYOUTS[0]!;
-    const dir = project(golang, [...LEADING_UP, 'ALTER TABLE users ADD COLUMN plan text NOT NULL'], [...LEADING_DOWN, 'ALTER TABLE users DROP COLUMN plan']);
-    const outcome = await fixed(dir);
-    const proposal = readFileSync(outcome.files.find((f) => f.path.endsWith('.md'))!.path, 'utf8');
-    const steps = stepsOf(proposal);
+    const steps = await proposedSteps('ALTER TABLE users ADD COLUMN plan text NOT NULL', 'ALTER TABLE users DROP COLUMN plan');
     expect(steps.map((s) => s.note.split(':')[0])).toEqual(['add it nullable, with its NOT NULL proof for new rows (deploy the application that writes it)', 'fill the rows that have none', 'after the backfill', 'then']);
-    await database.reset();
-    for (const sql of INIT_UP) await database.exec(sql);
     await database.exec(steps[0]!.sql);
     await expect(database.exec(steps[1]!.sql)).rejects.toThrow(/EXISTING_ROWS_VALUE/);
     await database.exec("INSERT INTO users (id, email, plan) VALUES (9001, 'new@example.com', 'pro')");
@@ -378,14 +382,8 @@ describe('renames and type changes: expand/contract plans, written as proposals 
   }, 60_000);
 
   it('a type change: the new column follows the old one, the swap keeps the name, and every value comes through', async () => {
-    const golang = LAYOUTS[0]!;
-    const dir = project(golang, [...LEADING_UP, 'ALTER TABLE orders ALTER COLUMN total TYPE bigint'], [...LEADING_DOWN, 'ALTER TABLE orders ALTER COLUMN total TYPE int']);
-    const outcome = await fixed(dir);
-    const proposal = readFileSync(outcome.files.find((f) => f.path.endsWith('.md'))!.path, 'utf8');
-    const steps = stepsOf(proposal);
+    const steps = await proposedSteps('ALTER TABLE orders ALTER COLUMN total TYPE bigint', 'ALTER TABLE orders ALTER COLUMN total TYPE int');
     expect(steps.map((s) => s.note.split(',')[0])).toEqual(['expand', 'fill the rows written before the trigger', 'swap', 'contract']);
-    await database.reset();
-    for (const sql of INIT_UP) await database.exec(sql);
     await database.exec('INSERT INTO orders SELECT g, g, g * 10 FROM generate_series(1, 1500) g');
     await database.exec(steps[0]!.sql);
     await database.exec('INSERT INTO orders VALUES (9001, 1, 2147483647)');
@@ -539,24 +537,25 @@ describe('migsafe fix, what it writes', () => {
     expect(transpiled.diagnostics ?? []).toEqual([]);
   }, 60_000);
 
-  it('SQL beside other statements in one string is edited inside the string, which runs as before', async () => {
-    const dbMigrate = LAYOUTS.find((l) => l.name === 'db-migrate')!;
-    const dir = project(dbMigrate, [], []);
-    const file = 'db/20240101000002-change.js';
-    writeFileSync(path.join(dir, file), "exports.up = function (db, cb) {\n  db.runSql(`SET lock_timeout = '5s';\n    ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;\n    ALTER TABLE users ADD COLUMN bio text;`, cb);\n};\n\nexports.down = function (db, cb) {\n  db.runSql(`SET lock_timeout = '5s';\n    ALTER TABLE users DROP COLUMN bio;\n    ALTER TABLE orders DROP CONSTRAINT orders_user_fk;`, cb);\n};\n");
+  /** A project of the layout whose uncommitted migration is `text` at `file`, fixed and proved. */
+  async function fixedMigration(layoutName: string, file: string, text: string): Promise<{ dir: string; outcome: FixOutcome }> {
+    const dir = project(LAYOUTS.find((l) => l.name === layoutName)!, [], []);
+    writeFileSync(path.join(dir, file), text);
     const outcome = await fixed(dir);
     expect(outcome.proof.ok, outcome.proof.lines.join('\n')).toBe(true);
+    return { dir, outcome };
+  }
+
+  it('SQL beside other statements in one string is edited inside the string, which runs as before', async () => {
+    const file = 'db/20240101000002-change.js';
+    const { dir, outcome } = await fixedMigration('db-migrate', file, "exports.up = function (db, cb) {\n  db.runSql(`SET lock_timeout = '5s';\n    ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;\n    ALTER TABLE users ADD COLUMN bio text;`, cb);\n};\n\nexports.down = function (db, cb) {\n  db.runSql(`SET lock_timeout = '5s';\n    ALTER TABLE users DROP COLUMN bio;\n    ALTER TABLE orders DROP CONSTRAINT orders_user_fk;`, cb);\n};\n");
     expect(readFileSync(path.join(dir, file), 'utf8')).toContain("db.runSql(`SET lock_timeout = '5s';\n    ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;\n    ALTER TABLE users ADD COLUMN bio text;`, cb);");
     expect(outcome.files.map((f) => path.basename(f.path))).toContain('20240101000003-validate-orders-user-fk.js');
   }, 60_000);
 
   it('a lock_timeout for a knex builder call inside a callback goes before the statement that holds it', async () => {
-    const knexLayout = LAYOUTS.find((l) => l.name === 'knex')!;
-    const dir = project(knexLayout, [], []);
     const file = 'db/20240101000002_change.js';
-    writeFileSync(path.join(dir, file), "exports.up = async (knex) => {\n  await knex.schema.alterTable('users', (table) => {\n    table.string('bio');\n  });\n};\n\nexports.down = async (knex) => {\n  await knex.schema.alterTable('users', (table) => {\n    table.dropColumn('bio');\n  });\n};\n");
-    const outcome = await fixed(dir);
-    expect(outcome.proof.ok, outcome.proof.lines.join('\n')).toBe(true);
+    const { dir } = await fixedMigration('knex', file, "exports.up = async (knex) => {\n  await knex.schema.alterTable('users', (table) => {\n    table.string('bio');\n  });\n};\n\nexports.down = async (knex) => {\n  await knex.schema.alterTable('users', (table) => {\n    table.dropColumn('bio');\n  });\n};\n");
     expect(readFileSync(path.join(dir, file), 'utf8')).toBe(
       "exports.up = async (knex) => {\n  await knex.raw(`SET lock_timeout = '5s'`);\n  await knex.schema.alterTable('users', (table) => {\n    table.string('bio');\n  });\n};\n\nexports.down = async (knex) => {\n  await knex.raw(`SET lock_timeout = '5s'`);\n  await knex.schema.alterTable('users', (table) => {\n    table.dropColumn('bio');\n  });\n};\n",
     );
