@@ -546,6 +546,21 @@ describe('migsafe fix, what it writes', () => {
     return { dir, outcome };
   }
 
+  it("slonik (the project's own runner): SQL is fixed inside its string, and what needs a new migration is said", async () => {
+    const slonik = (n: number, up: string[], down: string[]) => {
+      const half = (name: string, statements: string[]) => `export const ${name} = async (pool) => {\n${statements.map((s) => `  await pool.query(sql\`${s}\`);\n`).join('')}};\n`;
+      return { [`db/2024010100000${n}_change.ts`]: `import { sql } from 'slonik';\n\n${half('up', up)}\n${half('down', down)}` };
+    };
+    const dir = project({ name: 'slonik', files: slonik }, SCENARIOS[0]!.up, SCENARIOS[0]!.down);
+    writeFileSync(path.join(dir, 'db/20240101000003_change.ts'), slonik(3, [...LEADING_UP, ...SCENARIOS[2]!.up], [...LEADING_DOWN, ...SCENARIOS[2]!.down])['db/20240101000003_change.ts']!);
+    const outcome = await fixed(dir);
+    expect(outcome.proof.ok, outcome.proof.lines.join('\n')).toBe(true);
+    expect(readFileSync(path.join(dir, 'db/20240101000002_change.ts'), 'utf8')).toContain(
+      'await pool.query(sql`-- If this fails, it leaves an INVALID index behind: run DROP INDEX CONCURRENTLY IF EXISTS users_email_idx; then migrate again.\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email)`);',
+    );
+    expect(outcome.unfixed.find((u) => u.ruleId === 'constraint-without-not-valid')?.reason).toMatch(/slonik migrations run by the project's own script/);
+  }, 60_000);
+
   it('SQL beside other statements in one string is edited inside the string, which runs as before', async () => {
     const file = 'db/20240101000002-change.js';
     const { dir, outcome } = await fixedMigration('db-migrate', file, "exports.up = function (db, cb) {\n  db.runSql(`SET lock_timeout = '5s';\n    ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;\n    ALTER TABLE users ADD COLUMN bio text;`, cb);\n};\n\nexports.down = function (db, cb) {\n  db.runSql(`SET lock_timeout = '5s';\n    ALTER TABLE users DROP COLUMN bio;\n    ALTER TABLE orders DROP CONSTRAINT orders_user_fk;`, cb);\n};\n");

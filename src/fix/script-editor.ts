@@ -136,7 +136,10 @@ function indentAt(text: string, offset: number): string {
  * awaited in an async up or down function, or (`awaits: false`) queued by a plain call, as
  * node-pg-migrate's `pgm.sql()` is.
  */
-export function scriptEditor(call: (param: string, sqlText: string) => string, options: { awaits: boolean; needsParam?: boolean; needs?: { text: RegExp; why: string } } = { awaits: true }): StatementEditor {
+export function scriptEditor(
+  call: (param: string, sqlText: string) => string,
+  options: { awaits: boolean; needsParam?: boolean; needs?: { text: RegExp; why: string }; inStringOnly?: string } = { awaits: true },
+): StatementEditor {
   const isAsync = (fn: ts.FunctionLikeDeclaration) => !options.awaits || !!fn.modifiers?.some((m) => m.kind === tsv.SyntaxKind.AsyncKeyword);
   const lines = (fn: ts.FunctionLikeDeclaration, statements: (AstNode | string)[], notes: string[], indent: string): { text: string } | { error: string } => {
     const param = fn.parameters[0] && tsv.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : null;
@@ -155,7 +158,9 @@ export function scriptEditor(call: (param: string, sqlText: string) => string, o
       // string, which runs as it did (one query, in the same place).
       const literal = enclosing(tree, statement.span.start, statement.span.end, (n): n is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral => tsv.isStringLiteral(n) || tsv.isNoSubstitutionTemplateLiteral(n));
       const fn = target && enclosing(tree, start, end, isFunction);
-      if (literal && (others.length || !target || !tsv.isExpressionStatement(target) || (statements.length && (!fn || !isAsync(fn))))) return insideLiteral(file.text, file.path, literal.getStart(tree), statement, statements, notes);
+      if (literal && (options.inStringOnly || others.length || !target || !tsv.isExpressionStatement(target) || (statements.length && (!fn || !isAsync(fn))))) return insideLiteral(file.text, file.path, literal.getStart(tree), statement, statements, notes);
+      // A runner of the project's own: its SQL is edited where it stands, or not at all.
+      if (options.inStringOnly) return { error: options.inStringOnly };
       // SETs before a statement that stays as it is (a lock_timeout before a builder call inside a
       // callback): added before the up or down function's own statement that holds it.
       const sets = statements.slice(0, -1);
@@ -184,6 +189,7 @@ export function scriptEditor(call: (param: string, sqlText: string) => string, o
       return { file: file.path, start, end, text: written.text };
     },
     insert(migration: Migration, half: MigrationHalf, statements: AstNode[], where: 'start' | 'end'): TextEdit | { error: string } {
+      if (options.inStringOnly) return { error: options.inStringOnly };
       const file = half.files[0]!;
       const fn = halfFunction(treeOf(file.path, file.text), half.section);
       if (!fn?.body || !tsv.isBlock(fn.body) || !isAsync(fn)) return { error: `the ${half.section} function is not an async function with a body migsafe fix can add to` };
