@@ -490,6 +490,15 @@ describe('migsafe fix, what it writes', () => {
     expect(named.written).toBe(true);
   });
 
+  it("leaves alone what the config's baseline records", async () => {
+    const dir = project(LAYOUTS[0]!, [...LEADING_UP, ...SCENARIOS[0]!.up], [...LEADING_DOWN, ...SCENARIOS[0]!.down]);
+    writeFileSync(path.join(dir, 'migsafe.config.json'), JSON.stringify({ baseline: 'migsafe-baseline.json' }));
+    expect(runCli(['baseline', 'db'], { cwd: dir }).status).toBe(0);
+    const outcome = await fixed(dir);
+    expect(outcome.files).toEqual([]);
+    expect(outcome.unfixed).toEqual([]);
+  }, 60_000);
+
   it('--dry-run prints the diff and what it proved, and writes nothing', () => {
     const dir = project(LAYOUTS[0]!, [...LEADING_UP, ...SCENARIOS[4]!.up], [...LEADING_DOWN, ...SCENARIOS[4]!.down]);
     const files = snapshot(dir);
@@ -724,3 +733,31 @@ for (const runner of REAL_RUNNERS) {
     }
   });
 }
+
+// fix writes a lock_timeout for Sequelize as a query of its own: that holds only if sequelize-cli
+// runs a migration's queries on one connection (observed here, not read from its pool settings).
+describe.skipIf(!serverAvailable)("sequelize-cli runs a migration's queries on one connection", () => {
+  it('a SET lock_timeout applies to the queries after it', async () => {
+    const dir = tempProject({
+      'db/20240101000001-lock-timeout.js': `'use strict';\nmodule.exports = {\n  async up(queryInterface) {\n    await queryInterface.sequelize.query("SET lock_timeout = '5s'");\n    await queryInterface.sequelize.query("CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS lock_timeout, pg_backend_pid() AS pid");\n    await queryInterface.sequelize.query("INSERT INTO seen SELECT current_setting('lock_timeout'), pg_backend_pid()");\n  },\n  async down(queryInterface) {\n    await queryInterface.sequelize.query('DROP TABLE seen');\n  },\n};\n`,
+    });
+    const name = `fixrun_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+    const admin = new pg.Client({ connectionString: SERVER_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = SERVER_URL.replace(/\/[^/]*$/, `/${name}`);
+      const result = sequelizeCli('db:migrate')(dir, url);
+      expect(result.status, result.output).toBe(0);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const rows = (await client.query<{ lock_timeout: string; pid: number }>('SELECT lock_timeout, pid FROM seen')).rows;
+      await client.end();
+      expect(rows.map((r) => r.lock_timeout)).toEqual(['5s', '5s']);
+      expect(new Set(rows.map((r) => r.pid)).size).toBe(1);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  }, 60_000);
+});

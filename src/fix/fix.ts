@@ -83,7 +83,7 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
   let result: LintResult | null = null;
   for (let round = 0; round < ROUNDS; round++) {
     const lintRequest = requestFor([...request.paths, ...created]);
-    result = await lint(lintRequest);
+    result = await lintBeyondBaseline(lintRequest, cwd);
     if (result.errors.length) throw new Error(result.errors[0]!.split('\n')[0]);
     initial ??= result;
     const fixable = new Set(result.rules.filter((r) => r.fixable).map((r) => r.id));
@@ -167,7 +167,7 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
     for (const [file, text] of Object.entries(writer.finish!(directory, files, read))) if (read(file) !== text) overlay.set(file, text);
   }
   // What is left after the last round.
-  if (overlay.size) result = await lint(requestFor([...request.paths, ...created]));
+  if (overlay.size) result = await lintBeyondBaseline(requestFor([...request.paths, ...created]), cwd);
   const files = [...overlay].map(([file, after]) => ({ path: file, before: existsSync(file) ? readFileSync(file, 'utf8') : null, after })).filter((f) => f.before !== f.after);
   const unfixed = (result?.diagnostics ?? [])
     .filter((d) => result!.rules.find((r) => r.id === d.ruleId)?.fixable && d.rewrite && !committed.has(keyOf(d)) && (!request.only || request.only.includes(d.ruleId) || created.has(d.source?.path ?? '')))
@@ -188,6 +188,14 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
     written = true;
   }
   return { files, fixed, unfixed, committed: committed.size, filesRead, proof, written };
+}
+
+/** lint, without the findings the config's baseline records (accepted ones: not fix's to change). */
+async function lintBeyondBaseline(request: LintRequest, cwd: string): Promise<LintResult> {
+  const result = await lint(request);
+  if (!result.configBaseline || !existsSync(result.configBaseline)) return result;
+  const { applyBaseline, readBaseline } = await import('../engine/baseline.js');
+  return applyBaseline(result, readBaseline(result.configBaseline), result.configBaseline, cwd);
 }
 
 /** A finding, the same across rounds while its statement is untouched. */
