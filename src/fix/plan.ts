@@ -9,7 +9,7 @@ import { isMigrationFile, sourceKindOf } from '../discover/discover.js';
 import { refusesTransactionBlock } from '../engine/postgres-facts.js';
 import { outsideTransactionHint } from '../engine/runner-hints.js';
 import { concurrentlyIfIndex, detachLeftover, normalized, undoes, undoOf } from './undo.js';
-import type { MigrationWriter, NewMigration, StatementEditor, TextEdit, WriterFiles } from './writer.js';
+import { firstAfterSets, type MigrationWriter, type NewMigration, type StatementEditor, type TextEdit, type WriterFiles } from './writer.js';
 
 export interface PlanInput {
   migration: Migration;
@@ -341,11 +341,6 @@ function replaceStatement(statement: Statement, statements: (AstNode | string)[]
   }
   const lines = [...notes.map((n) => `-- ${n}`), ...statements.map((s) => `${typeof s === 'string' ? s : restored(sqlOf(s), statement)};`)];
   return { file: statement.file.path, start: statement.span.start, end: spanEnd, text: lines.join(`\n${indent}`) };
-}
-
-/** The half's first statement that is not a SET (what is added to its start goes before it). */
-export function firstAfterSets(half: MigrationHalf): Statement | null {
-  return half.statements.find((s) => s.origin === 'top' && !s.ast?.VariableSetStmt) ?? null;
 }
 
 /** Statements put in a half: before its first statement but SETs, or after its last. */

@@ -8,8 +8,7 @@ import type { SyntaxNode, Tree } from '@lezer/common';
 import type { parser as PythonParser } from '@lezer/python';
 import { sqlOf } from '../engine/rewrite.js';
 import type { AstNode, MigrationHalf, Statement } from '../engine/types.js';
-import type { StatementEditor, TextEdit } from './writer.js';
-import { firstAfterSets } from './plan.js';
+import { firstAfterSets, type StatementEditor, type TextEdit } from './writer.js';
 
 const require = createRequire(import.meta.url);
 let parser: typeof PythonParser | null = null;

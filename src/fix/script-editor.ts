@@ -7,8 +7,7 @@ import type ts from 'typescript';
 import { tsv } from '../sources/typescript-lazy.js';
 import { sqlOf } from '../engine/rewrite.js';
 import type { AstNode, Migration, MigrationHalf, SourceFile, Statement } from '../engine/types.js';
-import type { NewMigration, StatementEditor, TextEdit } from './writer.js';
-import { firstAfterSets } from './plan.js';
+import { firstAfterSets, type NewMigration, type StatementEditor, type TextEdit } from './writer.js';
 
 /** How a project writes its migration files, read off one of them. */
 export interface ScriptStyle {

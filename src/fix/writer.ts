@@ -71,6 +71,11 @@ export interface StatementEditor {
   replaceOutsideTransaction?(statement: Statement, statements: (AstNode | string)[], notes: string[], half: MigrationHalf): TextEdit | { error: string };
 }
 
+/** The half's first statement that is not a SET (what is added to its start goes before it). */
+export function firstAfterSets(half: MigrationHalf): Statement | null {
+  return half.statements.find((s) => s.origin === 'top' && !s.ast?.VariableSetStmt) ?? null;
+}
+
 /**
  * The version a migration id starts with: `000012` of `000012_add_index`, `2024-01-01-000000` of
  * Diesel's `2024-01-01-000000_create_users`; null when it starts with none.
