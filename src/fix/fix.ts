@@ -69,7 +69,7 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
   const overlay = new Map<string, string>();
   const created = new Set<string>();
   const named = new Set(request.paths.map((p) => path.resolve(cwd, p)).filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile()));
-  const deployed = deployedFiles(cwd);
+  let deployed: ((file: string) => boolean) | null = null;
   const fixed: FixedFinding[] = [];
   const reasons = new Map<string, string>();
   // Findings in committed migrations (deployed, probably): not fix's to change unless named.
@@ -88,6 +88,8 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
     initial ??= result;
     const fixable = new Set(result.rules.filter((r) => r.fixable).map((r) => r.id));
     const directories = await readMigrations(lintRequest);
+    // Asked of git once, for every migration file of the directories (what fix writes is new).
+    deployed ??= deployedFiles(cwd, directories.flatMap((d) => d.migrations.flatMap((m) => m.files.map((f) => f.path))));
     // One fix per migration a round (the first that can be written): the next round lints what this one wrote.
     const candidates = new Map<Migration, { diagnostic: Diagnostic; statement: Statement; migrations: Migration[] }[]>();
     for (const diagnostic of result.diagnostics) {
@@ -98,7 +100,7 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
       if (!generated && request.only && !request.only.includes(diagnostic.ruleId)) continue;
       const key = keyOf(diagnostic);
       if (reasons.has(key)) continue;
-      if (!generated && !named.has(file) && deployed(file)) {
+      if (!generated && !named.has(file) && deployed!(file)) {
         committed.add(key);
         continue;
       }
@@ -136,7 +138,7 @@ export async function fix(request: FixRequest): Promise<FixOutcome> {
           break;
         }
         const read = (file: string) => overlay.get(file) ?? (existsSync(file) ? readFileSync(file, 'utf8') : null);
-        const mayChange = (file: string) => created.has(file) || named.has(file) || !deployed(file);
+        const mayChange = (file: string) => created.has(file) || named.has(file) || !deployed!(file);
         const plan = planFix({ migration, statement, rewrite: diagnostic.rewrite as Rewrite, writer, tail, next, parse: parseStatement, history, files: { read, mayChange } });
         if ('error' in plan) {
           reasons.set(keyOf(diagnostic), plan.error);
@@ -207,14 +209,11 @@ function fileText(migration: Migration, file: string): string {
   return migration.files.find((f) => f.path === file)?.text ?? (existsSync(file) ? readFileSync(file, 'utf8') : '');
 }
 
-/** Whether a file is committed unchanged in git (deployed, as far as migsafe can tell). */
-function deployedFiles(cwd: string): (file: string) => boolean {
+/** Which of the files are committed unchanged in git (deployed, as far as migsafe can tell); outside git, all of them. */
+function deployedFiles(cwd: string, files: string[]): (file: string) => boolean {
   if (gitTop(cwd) === null) return () => true;
-  const cache = new Map<string, boolean>();
-  return (file) => {
-    if (!cache.has(file)) cache.set(file, committedUnchanged(cwd, [file]).has(file));
-    return cache.get(file)!;
-  };
+  const unchanged = committedUnchanged(cwd, files);
+  return (file) => unchanged.has(file);
 }
 
 function parseStatement(sql: string): AstNode {
