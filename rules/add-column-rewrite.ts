@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { alterTable, batchedBackfill, copy, dropConstraint, leaving, notNullCheck, rewriteOf, setDefault, setNotNull, validateConstraint, withoutCommands } from '../src/engine/rewrite.js';
+import { alterTable, batchedBackfill, copy, dropConstraint, leaving, notNullCheckCmd, rewriteOf, setDefaultCmd, setNotNull, validateConstraint, withoutCommands } from '../src/engine/rewrite.js';
 import { addedColumnConstraints, backfillOptions, existingTableCommands, primaryKeyColumn } from '../src/engine/rule-helpers.js';
 import { typeRef } from '../src/engine/ast.js';
 import { SERIAL_TYPES, volatileDefaultReason } from '../src/engine/postgres-facts.js';
@@ -111,7 +111,7 @@ without a one-column primary key gets the advice, and fix leaves it to you.`,
             const filled = rewriteOf(
               // One statement: the column, the default for new rows and the NOT NULL proof, under one
               // brief lock; no row is read or written (observed: test/effect-grid.ts).
-              { statements: [alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: plain } }, ...setDefault(node.relation, column, defaultConstraint.raw_expr).AlterTableStmt.cmds.map((c: Record<string, any>) => c.AlterTableCmd), ...(notNull ? notNullCheck(node.relation, column, check).AlterTableStmt.cmds.map((c: Record<string, any>) => c.AlterTableCmd) : [])])] },
+              { statements: [alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: plain } }, setDefaultCmd(column, defaultConstraint.raw_expr), ...(notNull ? [notNullCheckCmd(column, check)] : [])])] },
               key ? { statements: [batchedBackfill(node.relation, column, key, defaultConstraint.raw_expr, options)], outsideTransaction: true } : null,
               key && notNull ? { statements: [validateConstraint(node.relation, check)] } : null,
               key && notNull ? { statements: [setNotNull(node.relation, column), dropConstraint(node.relation, check)] } : null,

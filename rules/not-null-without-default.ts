@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { alterTable, batchedBackfill, copy, dropConstraint, notNullCheck, rewriteOf, setNotNull, validateConstraint } from '../src/engine/rewrite.js';
+import { alterTable, batchedBackfill, copy, dropConstraint, notNullCheckCmd, rewriteOf, setNotNull, validateConstraint } from '../src/engine/rewrite.js';
 import { addedColumnConstraints, backfillOptions, existingTableCommands, primaryKeyColumn } from '../src/engine/rule-helpers.js';
 import { typeRef } from '../src/engine/ast.js';
 import { SERIAL_TYPES } from '../src/engine/postgres-facts.js';
@@ -57,7 +57,7 @@ ALTER TABLE users ADD COLUMN status text NOT NULL DEFAULT 'active';
           const value = { ColumnRef: { fields: [{ String: { sval: 'EXISTING_ROWS_VALUE' } }] } };
           const plan = ctx.pgVersion >= 12
             ? rewriteOf(
-                { statements: [alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: nullable } }, ...notNullCheck(node.relation, column, check).AlterTableStmt.cmds.map((c: Record<string, any>) => c.AlterTableCmd)])] },
+                { statements: [alterTable(node.relation, [{ ...copy(cmd), def: { ColumnDef: nullable } }, notNullCheckCmd(column, check)])] },
                 key ? { statements: [batchedBackfill(node.relation, column, key, value, backfillOptions(context.options))], outsideTransaction: true } : { statements: [] },
                 { statements: [validateConstraint(node.relation, check)] },
                 { statements: [setNotNull(node.relation, column), dropConstraint(node.relation, check)] },

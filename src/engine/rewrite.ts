@@ -4,6 +4,7 @@
 // them, which text templates lost. Each builder copies the nodes it changes.
 import { Deparser } from 'pgsql-deparser';
 import type { AstNode, Rewrite } from './types.js';
+import { quoteLiteral } from '../sources/lowered.js';
 
 /** One statement as SQL, on one line, without the semicolon. */
 export function sqlOf(statement: AstNode): string {
@@ -53,8 +54,12 @@ export function checkNotValidCmd(name: string, expression: AstNode): AstNode {
 
 /** `ALTER TABLE <relation> ADD CONSTRAINT <name> CHECK (<column> IS NOT NULL) NOT VALID`. */
 export function notNullCheck(relation: AstNode, column: string, name: string): AstNode {
-  const test = { NullTest: { arg: { ColumnRef: { fields: [{ String: { sval: column } }] } }, nulltesttype: 'IS_NOT_NULL' } };
-  return alterTable(relation, [checkNotValidCmd(name, test)]);
+  return alterTable(relation, [notNullCheckCmd(column, name)]);
+}
+
+/** The `ADD CONSTRAINT <name> CHECK (<column> IS NOT NULL) NOT VALID` subcommand. */
+export function notNullCheckCmd(column: string, name: string): AstNode {
+  return checkNotValidCmd(name, { NullTest: { arg: { ColumnRef: { fields: [{ String: { sval: column } }] } }, nulltesttype: 'IS_NOT_NULL' } });
 }
 
 /** `SET lock_timeout = '<value>'`. */
@@ -142,7 +147,12 @@ export function constraintUsingIndex(relation: AstNode, contype: 'CONSTR_UNIQUE'
 
 /** `ALTER TABLE <relation> ALTER COLUMN <column> SET DEFAULT <expression>`. */
 export function setDefault(relation: AstNode, column: string, expression: AstNode): AstNode {
-  return alterTable(relation, [{ subtype: 'AT_ColumnDefault', name: column, def: copy(expression), behavior: 'DROP_RESTRICT' }]);
+  return alterTable(relation, [setDefaultCmd(column, expression)]);
+}
+
+/** The `ALTER COLUMN <column> SET DEFAULT <expression>` subcommand. */
+export function setDefaultCmd(column: string, expression: AstNode): AstNode {
+  return { subtype: 'AT_ColumnDefault', name: column, def: copy(expression), behavior: 'DROP_RESTRICT' };
 }
 
 /** `CREATE VIEW <view> AS SELECT * FROM <table>`. */
@@ -202,7 +212,7 @@ DECLARE
   last_key ${table}.${k}%TYPE;
   batch_last ${table}.${k}%TYPE;
 BEGIN
-  PERFORM set_config('lock_timeout', ${quoteLiteralSql(options.lockTimeout)}, false);
+  PERFORM set_config('lock_timeout', ${quoteLiteral(options.lockTimeout)}, false);
   LOOP
     WITH batch AS (
       SELECT ${k} FROM ${table} WHERE (last_key IS NULL OR ${k} > last_key) AND ${c} IS NULL ORDER BY ${k} LIMIT batch_size
@@ -222,10 +232,6 @@ END
 /** A name as SQL: bare when PostgreSQL would read it back the same, quoted otherwise. */
 function quoteIdentifier(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-function quoteLiteralSql(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 export interface ExpandOptions {

@@ -8,7 +8,7 @@ import { copy, sqlOf } from '../engine/rewrite.js';
 import { isMigrationFile, sourceKindOf } from '../discover/discover.js';
 import { refusesTransactionBlock } from '../engine/postgres-facts.js';
 import { outsideTransactionHint } from '../engine/runner-hints.js';
-import { concurrentlyIfIndex, detachLeftover, normalized, undoes, undoOf } from './undo.js';
+import { astText, concurrentlyIfIndex, detachLeftover, normalized, undoes, undoOf } from './undo.js';
 import { firstAfterSets, type MigrationWriter, type NewMigration, type StatementEditor, type TextEdit, type WriterFiles } from './writer.js';
 
 export interface PlanInput {
@@ -319,9 +319,9 @@ export function restored(sql: string, statement: Statement): string {
   return out;
 }
 
+/** The same statement, but for positions. */
 function exactly(a: AstNode, b: AstNode): boolean {
-  const strip = (node: AstNode) => JSON.stringify(node, (key, value) => (key === 'location' || key === 'stmt_len' || key === 'stmt_location' ? undefined : value));
-  return strip(a) === strip(b);
+  return astText(a) === astText(b);
 }
 
 /** The statement's text replaced by these statements (one a line, indented as it was), or removed. */

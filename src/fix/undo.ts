@@ -4,6 +4,7 @@
 // not touch that migration.
 import type { AstNode } from '../engine/types.js';
 import { alterTable, copy } from '../engine/rewrite.js';
+import { relationName } from '../engine/ast.js';
 
 /**
  * The statements that undo `statement`, in the order to run them: [] when there is nothing to undo
@@ -93,7 +94,7 @@ function notValid(added: AstNode): AstNode {
 }
 
 function sameRelation(a: AstNode | undefined, b: AstNode | undefined): boolean {
-  return (a?.relname ?? '') === (b?.relname ?? '') && (a?.schemaname ?? 'public') === (b?.schemaname ?? 'public');
+  return relationName(a) === relationName(b);
 }
 
 /**
@@ -101,11 +102,15 @@ function sameRelation(a: AstNode | undefined, b: AstNode | undefined): boolean {
  * (positions, IF [NOT] EXISTS, CONCURRENTLY, the default public schema), for comparing two.
  */
 export function normalized(node: unknown): string {
-  return JSON.stringify(node, (key, value) => {
-    if (key === 'location' || key === 'missing_ok' || key === 'if_not_exists' || key === 'concurrent' || key === 'stmt_len' || key === 'stmt_location') return undefined;
-    if (key === 'schemaname' && value === 'public') return undefined;
-    return value;
-  });
+  return astText(node, LOOSE);
+}
+
+const POSITIONS = new Set(['location', 'stmt_len', 'stmt_location']);
+const LOOSE = new Set([...POSITIONS, 'missing_ok', 'if_not_exists', 'concurrent']);
+
+/** A node as text without the keys given (and the default public schema when loose), to compare two. */
+export function astText(node: unknown, ignored: Set<string> = POSITIONS): string {
+  return JSON.stringify(node, (key, value) => (ignored.has(key) || (ignored === LOOSE && key === 'schemaname' && value === 'public') ? undefined : value));
 }
 
 /** The index a DROP INDEX drops (its last name part), or null for any other statement. */
