@@ -630,6 +630,21 @@ describe('migsafe fix, what it writes', () => {
   }, 60_000);
 });
 
+/** A database of its own on the local server for `run` (its URL), dropped after. */
+async function withDatabase(run: (url: string) => Promise<void>): Promise<void> {
+  // Not migsafe_*: the server-containment test counts those as leftovers of trace/verify runs.
+  const name = `fixrun_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    await run(SERVER_URL.replace(/\/[^/]*$/, `/${name}`));
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
 /** A runner's own CLI, run in the project on a database URL: up everything, down one, up everything. */
 interface RealRunner {
   layout: string;
@@ -730,23 +745,14 @@ for (const runner of REAL_RUNNERS) {
         const dir = project(layout, [...LEADING_UP, ...scenario.up], [...LEADING_DOWN, ...scenario.down]);
         const outcome = await fixed(dir);
         expect(outcome.written, outcome.proof.lines.join('\n')).toBe(true);
-        // Not migsafe_*: the server-containment test counts those as leftovers of trace/verify runs.
-        const name = `fixrun_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
-        const admin = new pg.Client({ connectionString: SERVER_URL });
-        await admin.connect();
-        try {
-          await admin.query(`CREATE DATABASE ${name}`);
-          const url = SERVER_URL.replace(/\/[^/]*$/, `/${name}`);
+        await withDatabase(async (url) => {
           const migrations = new Set(Object.keys(snapshot(dir)).map((f) => path.basename(f).replace(/\.(up|down)\.sql$|\.sql$/, ''))).size;
           const steps = runner.upOnly ? [runner.up] : [runner.up, ...(runner.downAll ? [runner.downAll] : Array.from({ length: migrations }, () => runner.down)), runner.up];
           for (const [i, step] of steps.entries()) {
             const result = step(dir, url);
             expect(result.status, `step ${i + 1} of ${steps.length}:\n${result.output}`).toBe(0);
           }
-        } finally {
-          await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await admin.end();
-        }
+        });
       }, 120_000);
     }
   });
@@ -759,12 +765,7 @@ describe.skipIf(!serverAvailable)("sequelize-cli runs a migration's queries on o
     const dir = tempProject({
       'db/20240101000001-lock-timeout.js': `'use strict';\nmodule.exports = {\n  async up(queryInterface) {\n    await queryInterface.sequelize.query("SET lock_timeout = '5s'");\n    await queryInterface.sequelize.query("CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS lock_timeout, pg_backend_pid() AS pid");\n    await queryInterface.sequelize.query("INSERT INTO seen SELECT current_setting('lock_timeout'), pg_backend_pid()");\n  },\n  async down(queryInterface) {\n    await queryInterface.sequelize.query('DROP TABLE seen');\n  },\n};\n`,
     });
-    const name = `fixrun_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
-    const admin = new pg.Client({ connectionString: SERVER_URL });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${name}`);
-      const url = SERVER_URL.replace(/\/[^/]*$/, `/${name}`);
+    await withDatabase(async (url) => {
       const result = sequelizeCli('db:migrate')(dir, url);
       expect(result.status, result.output).toBe(0);
       const client = new pg.Client({ connectionString: url });
@@ -773,9 +774,6 @@ describe.skipIf(!serverAvailable)("sequelize-cli runs a migration's queries on o
       await client.end();
       expect(rows.map((r) => r.lock_timeout)).toEqual(['5s', '5s']);
       expect(new Set(rows.map((r) => r.pid)).size).toBe(1);
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
+    });
   }, 60_000);
 });
