@@ -588,6 +588,16 @@ describe('migsafe fix, what it writes', () => {
     );
   }, 60_000);
 
+  it('names that are keywords are quoted in what fix writes (a backfill of table "user")', async () => {
+    const dir = project(LAYOUTS[0]!, ['CREATE TABLE "user" (id bigint PRIMARY KEY, "order" int)', 'INSERT INTO "user" SELECT g, g FROM generate_series(1, 10) g'], ['DROP TABLE "user"']);
+    writeFileSync(path.join(dir, 'db/000003_change.up.sql'), `SET lock_timeout = '5s';\nALTER TABLE "user" ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n`);
+    writeFileSync(path.join(dir, 'db/000003_change.down.sql'), `SET lock_timeout = '5s';\nALTER TABLE "user" DROP COLUMN token;\n`);
+    const outcome = await fixed(dir);
+    expect(outcome.proof.ok, outcome.proof.lines.join('\n')).toBe(true);
+    const backfill = outcome.files.find((f) => /backfill_user_token\.up\.sql$/.test(f.path))!;
+    expect(backfill.after).toContain('UPDATE "user" AS t SET token = gen_random_uuid()');
+  }, 60_000);
+
   it('templated SQL keeps its templates, and without a run on PostgreSQL is written only with --unproven', async () => {
     const golang = LAYOUTS[0]!;
     const dir = project(golang, [], []);

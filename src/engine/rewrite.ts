@@ -2,7 +2,7 @@
 // deparser written for libpg-query's AST): quoted identifiers, schemas, types with modifiers
 // (timestamp(3)), FK actions, partial-index WHERE, INCLUDE and USING stay as the migration wrote
 // them, which text templates lost. Each builder copies the nodes it changes.
-import { Deparser } from 'pgsql-deparser';
+import { Deparser, QuoteUtils } from 'pgsql-deparser';
 import type { AstNode, Rewrite } from './types.js';
 import { quoteLiteral } from '../sources/lowered.js';
 
@@ -229,9 +229,9 @@ END
   return { DoStmt: { args: [{ DefElem: { defname: 'as', arg: { String: { sval: body } }, defaction: 'DEFELEM_UNSPEC' } }] } };
 }
 
-/** A name as SQL: bare when PostgreSQL would read it back the same, quoted otherwise. */
+/** A name as SQL, quoted as the deparser quotes it: where it is not lower case, or is a keyword (`"user"`). */
 function quoteIdentifier(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+  return QuoteUtils.quoteIdentifier(name);
 }
 
 export interface ExpandOptions {
